@@ -9,7 +9,7 @@ name=${1:-default}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build/dev-$name"
 mkdir -p "$top/build"
-cmake -S "$top" -B "$build" -G Ninja -DTFLM_PYTHON=ON -DCMAKE_BUILD_TYPE=Release \
+cmake -S "$top" -B "$build" -G Ninja -DTFLM_PYTHON=ON -DCMAKE_BUILD_TYPE="${TFLM_BUILD_TYPE:-Release}" \
   -DPython_EXECUTABLE="$(command -v python3)" > "$build.configure.log" 2>&1 || {
   cat "$build.configure.log"; exit 1; }
 cmake --build "$build" -j "${JOBS:-2}"

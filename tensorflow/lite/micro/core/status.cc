@@ -26,6 +26,8 @@ const char* StatusName(Status s) {
       return "data loss";
     case Status::kInternal:
       return "internal error";
+    case Status::kCancelled:
+      return "cancelled";
   }
   return "unknown status";
 }

@@ -31,6 +31,7 @@ enum class [[nodiscard]] Status : uint8_t {
   kFailedPrecondition,  // called in the wrong state (e.g. Invoke before AllocateTensors)
   kDataLoss,            // a checkpoint or file is truncated or corrupt
   kInternal,            // a kernel failed at run time
+  kCancelled,           // the interpreter's cancellation check stopped an invoke
 };
 
 const char* StatusName(Status s);

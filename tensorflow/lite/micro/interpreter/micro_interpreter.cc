@@ -5,6 +5,7 @@
 
 #include "tensorflow/lite/micro/core/memory_planner.h"
 #include "tensorflow/lite/micro/core/string_tensor.h"
+#include "tensorflow/lite/micro/interpreter/op_contract.h"
 #include "tensorflow/lite/micro/schema/builtin_ops.h"
 
 namespace tflm {
@@ -19,6 +20,25 @@ uint32_t ShapeBytes(const Tensor& t) {
 }
 
 constexpr int32_t kCustomCode = static_cast<int32_t>(BuiltinOp::kCUSTOM);
+
+// Tensors that own their shape (inputs, variables) have kMaxRank dims of
+// storage; those a caller can resize (inputs with a dynamic dimension or of
+// strings) also keep the dims and bytes of the last successful plan after
+// them (MicroInterpreter::KeepOwnedShapes).
+constexpr int kKeptShapeSlot = kMaxRank + 1;
+
+bool Resizable(const Tensor& t) {
+  return (t.flags & kTensorOwnsShape) != 0 && t.kind == TensorKind::kPlanned &&
+         ((t.flags & kTensorDynamicShape) != 0 || t.type == DataType::kString);
+}
+bool Resizable(const TensorInfo& info) {
+  if (info.is_variable) return false;
+  if (info.type == DataType::kString) return true;
+  for (uint32_t i = 0; i < info.shape_signature.size; ++i) {
+    if (info.shape_signature[i] < 0) return true;
+  }
+  return false;
+}
 
 // Flex ops carry the TensorFlow op name after this prefix.
 constexpr char kFlexPrefix[] = "Flex";
@@ -44,7 +64,7 @@ MicroInterpreter::MicroInterpreter(const uint8_t* model_data,
 
 Status MicroInterpreter::AllocateTensors() {
   if (allocated_) {
-    return needs_prepare_ ? PrepareAndPlan() : Status::kOk;
+    return needs_prepare_ ? Replan() : Status::kOk;
   }
   reporter_.Clear();
   TFLM_RETURN_IF_ERROR(model_.Verify(reporter_));
@@ -80,8 +100,42 @@ Status MicroInterpreter::AllocateTensors() {
   arena_.MarkInitDone();
   TFLM_RETURN_IF_ERROR(PrepareAndPlan());
   TFLM_RETURN_IF_ERROR(ZeroVariables());
+  KeepOwnedShapes(true);
   allocated_ = true;
   return Status::kOk;
+}
+
+void MicroInterpreter::KeepOwnedShapes(bool save) {
+  for (uint32_t s = 0; s < num_subgraphs_; ++s) {
+    SubgraphState& g = subgraphs_[s];
+    for (uint32_t t = 0; t < g.num_tensors; ++t) {
+      Tensor& tensor = g.tensors[t];
+      if (!Resizable(tensor)) continue;
+      int32_t* dims = const_cast<int32_t*>(tensor.dims);  // owned storage
+      int32_t* kept = dims + kMaxRank;
+      if (save) {
+        for (int i = 0; i < tensor.rank; ++i) kept[i] = dims[i];
+        kept[kMaxRank] = static_cast<int32_t>(tensor.bytes);
+      } else {
+        for (int i = 0; i < tensor.rank; ++i) dims[i] = kept[i];
+        tensor.bytes = static_cast<uint32_t>(kept[kMaxRank]);
+      }
+    }
+  }
+}
+
+Status MicroInterpreter::Replan() {
+  const Status status = PrepareAndPlan();
+  if (status == Status::kOk) {
+    KeepOwnedShapes(true);
+    return status;
+  }
+  // A resize the arena or the kernels refuse must not break the next call:
+  // go back to the shapes of the last plan and plan them again. A successful
+  // plan reports nothing, so the message of the failure stays.
+  KeepOwnedShapes(false);
+  if (PrepareAndPlan() != Status::kOk) needs_prepare_ = true;
+  return status;
 }
 
 Status MicroInterpreter::InitTensors(uint32_t s) {
@@ -126,20 +180,20 @@ Status MicroInterpreter::InitTensors(uint32_t s) {
     }
     return false;
   };
-  uint32_t num_dynamic = 0;
+  uint32_t shape_words = 0;
   for (uint32_t t = 0; t < g.num_tensors; ++t) {
     const TensorInfo info = model_.tensor(s, t);
     size_t data_size = 0;
     const uint8_t* data = model_.buffer_data(info.buffer, &data_size);
     if (data == nullptr && g.tensors[t].flags != 0 &&
         (is_input(t) || info.is_variable)) {
-      ++num_dynamic;
+      shape_words += kMaxRank + (Resizable(info) ? kKeptShapeSlot : 0);
     }
   }
   int32_t* shapes = nullptr;
-  if (num_dynamic > 0) {
+  if (shape_words > 0) {
     shapes = static_cast<int32_t*>(arena_.AllocatePersistent(
-        sizeof(int32_t) * kMaxRank * num_dynamic, alignof(int32_t),
+        sizeof(int32_t) * shape_words, alignof(int32_t),
         AllocationKind::kTensorShapes));
     if (shapes == nullptr) {
       return reporter_.Report(Status::kArenaTooSmall,
@@ -196,7 +250,7 @@ Status MicroInterpreter::InitTensors(uint32_t s) {
     }
     if (is_input(t) || info.is_variable) {
       int32_t* dims = shapes;
-      shapes += kMaxRank;
+      shapes += kMaxRank + (Resizable(info) ? kKeptShapeSlot : 0);
       for (uint32_t i = 0; i < info.shape.size; ++i) dims[i] = info.shape[i];
       tensor.dims = dims;
       tensor.flags |= kTensorOwnsShape;
@@ -272,6 +326,8 @@ Status MicroInterpreter::ResolveNode(uint32_t s, uint32_t o, Node* node) {
                             "tensors",
                             o);
   }
+  TFLM_RETURN_IF_ERROR(
+      CheckOperandContract(*registration, op, model_.num_tensors(s), s, o, reporter_));
   node->registration = registration;
   node->inputs = op.inputs.data;
   node->outputs = op.outputs.data;
@@ -902,10 +958,21 @@ Status MicroInterpreter::InvokeSubgraph(int subgraph) {
                             "subgraph %d does not exist (model has %u)",
                             subgraph, num_subgraphs_);
   }
-  if (needs_prepare_) TFLM_RETURN_IF_ERROR(PrepareAndPlan());
+  if (needs_prepare_) TFLM_RETURN_IF_ERROR(Replan());
   const uint32_t s = static_cast<uint32_t>(subgraph);
   SubgraphState& g = subgraphs_[s];
+  // Asked before every operator, and once for a subgraph without any (a
+  // loop over empty subgraphs must stop too).
+  if (g.num_nodes == 0 && cancellation_check_ != nullptr &&
+      cancellation_check_(cancellation_data_)) {
+    return reporter_.Report(Status::kCancelled, "invoke cancelled in subgraph %u", s);
+  }
   for (uint32_t o = 0; o < g.num_nodes; ++o) {
+    if (cancellation_check_ != nullptr && cancellation_check_(cancellation_data_)) {
+      return reporter_.Report(Status::kCancelled,
+                              "invoke cancelled before operator %u of subgraph %u",
+                              g.nodes[o].model_op, s);
+    }
     Node& n = g.nodes[o];
     // Set per op: a control-flow op may have run another subgraph.
     context_.tensors_ = g.tensors;

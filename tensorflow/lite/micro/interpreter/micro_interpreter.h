@@ -152,6 +152,18 @@ class MicroInterpreter {
 
   void set_observer(InvokeObserver* observer) { observer_ = observer; }
 
+  // Asked before every operator an invoke runs (also inside IF and WHILE,
+  // so before every loop iteration): when it returns true, the invoke stops
+  // with Status::kCancelled. For deadlines and user interrupts (a model's
+  // loop may legitimately run for a very long time). `data` is passed to
+  // `check` and must outlive its use; nullptr (the default) costs one
+  // comparison per operator.
+  using CancellationCheck = bool (*)(void* data);
+  void set_cancellation_check(CancellationCheck check, void* data) {
+    cancellation_check_ = check;
+    cancellation_data_ = data;
+  }
+
   // Where the checkpoint ops (Save, Restore, SaveV2, RestoreV2) read and
   // write files; without one they use the C library's files
   // (StdioFileSystem::Default(), training/file_system.h).
@@ -195,6 +207,14 @@ class MicroInterpreter {
   Status InitNodes(uint32_t s);
   Status ResolveNode(uint32_t s, uint32_t o, Node* node);
   Status PrepareAndPlan();
+  // PrepareAndPlan after a resize; when it fails, the inputs get the shapes
+  // of the last successful plan back and are planned again, so the failure
+  // (a batch too large for the arena, mismatched inputs) leaves the
+  // interpreter as it was before the resize.
+  Status Replan();
+  // Saves (true) or restores (false) the shapes and bytes of the inputs a
+  // caller can resize, as of the last successful plan.
+  void KeepOwnedShapes(bool save);
   // Runs the prepare of every op of subgraph `s` (once per PrepareAndPlan;
   // nested when a control-flow op prepares its callee).
   Status PrepareSubgraph(uint32_t s);
@@ -231,6 +251,8 @@ class MicroInterpreter {
   ErrorReporter reporter_;
   OpContext context_;
   InvokeObserver* observer_ = nullptr;
+  CancellationCheck cancellation_check_ = nullptr;
+  void* cancellation_data_ = nullptr;
   FileSystem* file_system_ = nullptr;
 
   SubgraphState* subgraphs_ = nullptr;

@@ -32,6 +32,34 @@ class MicroInterpreter;
 class FileSystem;
 struct Node;
 
+// A range that a builtin option must lie in (a stride, a window, a factor
+// that a kernel divides or shifts by). Read as a signed integer of `width`
+// bytes from schema field `field` of the op's options table, `default_value`
+// when absent. Lists of them end with an entry whose name is nullptr.
+struct OptionRange {
+  const char* name;       // the schema's field name, for messages
+  uint8_t field;          // schema field number
+  uint8_t width;          // 1 (byte), 2 (short) or 4 (int)
+  int32_t default_value;  // the schema default
+  int32_t min;
+  int32_t max;
+};
+
+// The registration of a kernel: its entry points and its operand contract.
+//
+// The contract is declared, not re-derived in every prepare: `inputs` and
+// `outputs` list the node's operands in order, comma-separated, each a name
+// with an optional suffix —
+//   "bias?"     optional: may be omitted (-1) or left off the end;
+//   "values+"   variadic, one or more (last item only);
+//   "values..." variadic, zero or more (last item only);
+// every other operand (variadic ones included) is required: present and not
+// -1. "" declares none. The interpreter checks each node against it (and
+// `options` against the op's builtin options) when it resolves the node,
+// before any init or prepare, so a kernel never sees a null operand it did
+// not declare optional, nor an option value outside its range. A nullptr
+// contract means undeclared (only custom ops added through the C ABI, which
+// check their own operands).
 struct OpRegistration {
   const char* name;                      // "CONV_2D", or the custom op name
   Status (*init)(OpContext& ctx);        // may be nullptr
@@ -41,7 +69,14 @@ struct OpRegistration {
   int max_version;                       // highest op version supported
   const void* user_data;                 // for registrations made at run time
                                          // (custom ops through the C ABI)
+  const char* inputs;                    // the operand contract (see above)
+  const char* outputs;
+  const OptionRange* options;            // may be nullptr: no ranges
 };
+
+// Checks `spec` (an inputs/outputs declaration) for well-formedness; returns
+// nullptr or what is wrong with it. For tests of the registrations.
+const char* OperandSpecError(const char* spec);
 
 enum class OpPhase : uint8_t { kInit, kPrepare, kEval, kReset };
 

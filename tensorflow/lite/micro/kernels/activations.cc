@@ -61,11 +61,11 @@ struct ReluXOp : unary::OpDefaults {
     p->input_zero_point = q.input_zero_point;
     p->output_zero_point = q.output_zero_point;
     const int32_t lo = q.output_zero_point +
-                       static_cast<int32_t>(std::round(static_cast<float>(kMin) / q.output_scale));
+                       TruncateToInt32(std::round(static_cast<float>(kMin) / q.output_scale));
     p->act_min = lo > qmin ? lo : qmin;
     p->act_max = qmax;
     if constexpr (!kUnbounded) {
-      const int32_t hi = q.output_zero_point + static_cast<int32_t>(std::round(
+      const int32_t hi = q.output_zero_point + TruncateToInt32(std::round(
                                                    static_cast<float>(kMax) / q.output_scale));
       p->act_max = hi < qmax ? hi : qmax;
     }
@@ -306,7 +306,8 @@ struct TanhOp : unary::OpDefaults {
 template <class Op, int kMaxVersion>
 const OpRegistration* Registration() {
   static const OpRegistration r = {Op::kName, unary::Init, unary::Prepare<Op>,
-                                   unary::Eval<Op>, nullptr, kMaxVersion, nullptr};
+                                   unary::Eval<Op>, nullptr, kMaxVersion, nullptr,
+                                   "input", "output", nullptr};
   return &r;
 }
 

@@ -48,8 +48,6 @@ void EvalIndexType(const ArgData& d, const Tensor* input, Tensor* output) {
 
 template <bool kIsMax>
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* axis = ctx.input(1);
   Tensor* output = ctx.output(0);
@@ -153,12 +151,13 @@ Status Eval(OpContext& ctx) {
 // Version 2 = int8 input, 3 = bool input.
 const OpRegistration* Register_ARG_MAX() {
   static const OpRegistration r = {"ARG_MAX", nullptr, Prepare<true>, Eval<true>,
-                                   nullptr, 3, nullptr};
+                                   nullptr, 3, nullptr, "input, axis", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_ARG_MIN() {
   static const OpRegistration r = {"ARG_MIN", nullptr, Prepare<false>,
-                                   Eval<false>, nullptr, 3, nullptr};
+                                   Eval<false>, nullptr, 3, nullptr,
+                                   "input, axis", "output", nullptr};
   return &r;
 }
 

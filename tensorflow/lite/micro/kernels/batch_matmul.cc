@@ -114,8 +114,6 @@ Status PrepareQuant(OpContext& ctx, BatchMatMulData* d) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* lhs = ctx.input(0);
   const Tensor* rhs = ctx.input(1);
   const DataType type = lhs->type;
@@ -340,7 +338,7 @@ Status Eval(OpContext& ctx) {
 // prepare.
 const OpRegistration* Register_BATCH_MATMUL() {
   static const OpRegistration r = {"BATCH_MATMUL", nullptr, Prepare, Eval,
-                                   nullptr, 3, nullptr};
+                                   nullptr, 3, nullptr, "lhs, rhs", "output", nullptr};
   return &r;
 }
 

@@ -11,11 +11,10 @@ namespace tflm {
 namespace {
 
 Status AddNPrepare(OpContext& ctx) {
+  // The declaration says one or more; the op sums at least two.
   const int n = ctx.num_inputs();
   TFLM_ENSURE_MSG(ctx, n >= 2, "expected at least 2 inputs, got %d", n);
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* first = ctx.input(0);
-  TFLM_ENSURE_MSG(ctx, first != nullptr, "input 0 is required");
   if (first->type != DataType::kFloat32 && first->type != DataType::kInt32) {
     return ctx.Error(Status::kUnsupported,
                      "%s inputs are not supported (float32, int32)",
@@ -23,7 +22,6 @@ Status AddNPrepare(OpContext& ctx) {
   }
   for (int k = 1; k < n; ++k) {
     const Tensor* t = ctx.input(k);
-    TFLM_ENSURE_MSG(ctx, t != nullptr, "input %d is required", k);
     TFLM_RETURN_IF_ERROR(ctx.ExpectType(t, first->type, "input"));
     TFLM_ENSURE_MSG(ctx, SameShape(t, first),
                     "input %d's shape differs from input 0's", k);
@@ -58,7 +56,7 @@ Status AddNEval(OpContext& ctx) {
 
 const OpRegistration* Register_ADD_N() {
   static const OpRegistration r = {"ADD_N", nullptr, AddNPrepare, AddNEval,
-                                   nullptr, 1, nullptr};
+                                   nullptr, 1, nullptr, "values+", "output", nullptr};
   return &r;
 }
 

@@ -24,6 +24,12 @@ namespace {
 constexpr int kFusedActivationField = 0;
 constexpr int kPotScaleInt16Field = 1;  // AddOptions / SubOptions only
 
+// Checked by the interpreter before prepare (ADD, SUB, MUL, DIV).
+constexpr OptionRange kActivationOptions[] = {
+    {"fused_activation_function", kFusedActivationField, 1, 0, 0, 5},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 enum class Quantized : uint8_t { kNone, kGeneral, kPowerOfTwo };
 
 struct ArithmeticOpData {
@@ -574,53 +580,62 @@ Status FloorModEval(OpContext& ctx) {
 // int8/int16.
 const OpRegistration* Register_ADD() {
   static const OpRegistration r = {"ADD", nullptr, AddSubPrepare,
-                                   AddEval, nullptr, 5, nullptr};
+                                   AddEval, nullptr, 5, nullptr,
+                                   "input1, input2", "output", kActivationOptions};
   return &r;
 }
 const OpRegistration* Register_SUB() {
   static const OpRegistration r = {"SUB", nullptr, AddSubPrepare,
-                                   SubEval, nullptr, 5, nullptr};
+                                   SubEval, nullptr, 5, nullptr,
+                                   "input1, input2", "output", kActivationOptions};
   return &r;
 }
 const OpRegistration* Register_MUL() {
   static const OpRegistration r = {"MUL", nullptr, MulPrepare,
-                                   MulEval, nullptr, 7, nullptr};
+                                   MulEval, nullptr, 7, nullptr,
+                                   "input1, input2", "output", kActivationOptions};
   return &r;
 }
 const OpRegistration* Register_DIV() {
   static const OpRegistration r = {"DIV", nullptr, DivPrepare,
-                                   DivEval, nullptr, 2, nullptr};
+                                   DivEval, nullptr, 2, nullptr,
+                                   "input1, input2", "output", kActivationOptions};
   return &r;
 }
 const OpRegistration* Register_SQUARED_DIFFERENCE() {
   static const OpRegistration r = {
       "SQUARED_DIFFERENCE", nullptr, SquaredDifferencePrepare,
-      SquaredDifferenceEval, nullptr, 2, nullptr};
+      SquaredDifferenceEval, nullptr, 2, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_MAXIMUM() {
   static const OpRegistration r = {"MAXIMUM", nullptr, MaxMinPrepare,
-                                   MaximumEval, nullptr, 4, nullptr};
+                                   MaximumEval, nullptr, 4, nullptr,
+                                   "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_MINIMUM() {
   static const OpRegistration r = {"MINIMUM", nullptr, MaxMinPrepare,
-                                   MinimumEval, nullptr, 4, nullptr};
+                                   MinimumEval, nullptr, 4, nullptr,
+                                   "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_POW() {
   static const OpRegistration r = {"POW", nullptr, PowPrepare,
-                                   PowEval, nullptr, 1, nullptr};
+                                   PowEval, nullptr, 1, nullptr,
+                                   "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_FLOOR_DIV() {
   static const OpRegistration r = {"FLOOR_DIV", nullptr, FloorDivPrepare,
-                                   FloorDivEval, nullptr, 3, nullptr};
+                                   FloorDivEval, nullptr, 3, nullptr,
+                                   "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_FLOOR_MOD() {
   static const OpRegistration r = {"FLOOR_MOD", nullptr, FloorModPrepare,
-                                   FloorModEval, nullptr, 2, nullptr};
+                                   FloorModEval, nullptr, 2, nullptr,
+                                   "input1, input2", "output", nullptr};
   return &r;
 }
 

@@ -120,13 +120,8 @@ void MakeBroadcastPlan(const ShapeRef* shapes, int n, const int32_t* out_dims,
 }
 
 Status PrepareBinaryBroadcast(OpContext& ctx, BroadcastPlan* plan) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input1 = ctx.input(0);
   const Tensor* input2 = ctx.input(1);
-  if (input1 == nullptr || input2 == nullptr) {
-    return ctx.Error(Status::kInvalidArgument, "both inputs are required");
-  }
   if (input1->type != input2->type) {
     return ctx.Error(Status::kInvalidArgument,
                      "inputs must have the same dtype, got %s and %s",

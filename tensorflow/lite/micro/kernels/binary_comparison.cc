@@ -178,49 +178,49 @@ Status LogicalPrepare(OpContext& ctx) {
 const OpRegistration* Register_EQUAL() {
   static const OpRegistration r = {"EQUAL", nullptr, EqualityPrepare,
                                    EvalComparison<EqualFn>, nullptr,
-                                   4, nullptr};
+                                   4, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_NOT_EQUAL() {
   static const OpRegistration r = {"NOT_EQUAL", nullptr, EqualityPrepare,
                                    EvalComparison<NotEqualFn>, nullptr,
-                                   3, nullptr};
+                                   3, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_LESS() {
   static const OpRegistration r = {"LESS", nullptr, OrderedPrepare,
                                    EvalComparison<LessFn>, nullptr,
-                                   3, nullptr};
+                                   3, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_LESS_EQUAL() {
   static const OpRegistration r = {"LESS_EQUAL", nullptr, OrderedPrepare,
                                    EvalComparison<LessEqualFn>, nullptr,
-                                   2, nullptr};
+                                   2, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_GREATER() {
   static const OpRegistration r = {"GREATER", nullptr, OrderedPrepare,
                                    EvalComparison<GreaterFn>, nullptr,
-                                   2, nullptr};
+                                   2, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_GREATER_EQUAL() {
   static const OpRegistration r = {"GREATER_EQUAL", nullptr, OrderedPrepare,
                                    EvalComparison<GreaterEqualFn>, nullptr,
-                                   3, nullptr};
+                                   3, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_LOGICAL_AND() {
   static const OpRegistration r = {"LOGICAL_AND", nullptr, LogicalPrepare,
                                    EvalLogical<LogicalAndFn>, nullptr,
-                                   1, nullptr};
+                                   1, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_LOGICAL_OR() {
   static const OpRegistration r = {"LOGICAL_OR", nullptr, LogicalPrepare,
                                    EvalLogical<LogicalOrFn>, nullptr,
-                                   1, nullptr};
+                                   1, nullptr, "input1, input2", "output", nullptr};
   return &r;
 }
 

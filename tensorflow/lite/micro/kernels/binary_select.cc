@@ -43,13 +43,9 @@ bool SupportedType(DataType t) {
 
 template <bool kBroadcastAll>
 Status SelectPrepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* cond = ctx.input(0);
   const Tensor* x = ctx.input(1);
   const Tensor* y = ctx.input(2);
-  TFLM_ENSURE_MSG(ctx, cond != nullptr && x != nullptr && y != nullptr,
-                  "condition, x and y are all required");
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(cond, DataType::kBool, "condition"));
   if (x->type != y->type) {
     return ctx.Error(Status::kInvalidArgument,
@@ -138,12 +134,14 @@ Status SelectEval(OpContext& ctx) {
 // SELECT_V2 2 = uint32.
 const OpRegistration* Register_SELECT() {
   static const OpRegistration r = {"SELECT", nullptr, SelectPrepare<false>,
-                                   SelectEval, nullptr, 4, nullptr};
+                                   SelectEval, nullptr, 4, nullptr,
+                                   "condition, x, y", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_SELECT_V2() {
   static const OpRegistration r = {"SELECT_V2", nullptr, SelectPrepare<true>,
-                                   SelectEval, nullptr, 2, nullptr};
+                                   SelectEval, nullptr, 2, nullptr,
+                                   "condition, x, y", "output", nullptr};
   return &r;
 }
 

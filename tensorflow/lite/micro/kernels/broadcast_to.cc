@@ -8,8 +8,6 @@ namespace tflm {
 namespace {
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -52,7 +50,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_BROADCAST_TO() {
   static const OpRegistration r = {"BROADCAST_TO", nullptr, Prepare, Eval,
-                                   nullptr, 3, nullptr};
+                                   nullptr, 3, nullptr, "input, shape", "output", nullptr};
   return &r;
 }
 

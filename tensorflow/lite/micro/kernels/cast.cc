@@ -5,9 +5,11 @@
 // The (input, output) dtype pair is resolved once, in prepare, to a pointer to
 // one instantiation of a templated loop; eval only calls it.
 #include <cstdint>
+#include <type_traits>
 
 #include "tensorflow/lite/micro/interpreter/op_context.h"
 #include "tensorflow/lite/micro/kernels/internal/misc_util.h"
+#include "tensorflow/lite/micro/kernels/internal/quantization.h"
 #include "tensorflow/lite/micro/kernels/kernels.h"
 
 namespace tflm {
@@ -24,7 +26,25 @@ struct OpData {
 
 template <typename To, typename From>
 struct Converter {
-  static To Convert(From v) { return static_cast<To>(v); }
+  static To Convert(From v) {
+    if constexpr (std::is_integral<To>::value && !std::is_same<To, bool>::value &&
+                  std::is_floating_point<From>::value) {
+      // As x86 converts (what TFLite's static_cast does there): through
+      // int32, or int64 for 32-bit unsigned and 64-bit targets, with NaN and
+      // out-of-range values giving the minimum; then narrowed. Defined for
+      // every input, unlike the cast itself.
+      if constexpr (sizeof(To) == 8 || std::is_same<To, uint32_t>::value) {
+        const double d = static_cast<double>(v);
+        return static_cast<To>(d >= -9223372036854775808.0 && d < 9223372036854775808.0
+                                   ? static_cast<int64_t>(d)
+                                   : INT64_MIN);
+      } else {
+        return static_cast<To>(TruncateToInt32(static_cast<double>(v)));
+      }
+    } else {
+      return static_cast<To>(v);
+    }
+  }
 };
 template <typename From>
 struct Converter<Half, From> {
@@ -34,7 +54,7 @@ struct Converter<Half, From> {
 };
 template <typename To>
 struct Converter<To, Half> {
-  static To Convert(Half v) { return static_cast<To>(misc::HalfToFloat(v.bits)); }
+  static To Convert(Half v) { return Converter<To, float>::Convert(misc::HalfToFloat(v.bits)); }
 };
 template <>
 struct Converter<Half, Half> {
@@ -64,8 +84,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   Tensor* output = ctx.output(0);
   OpData* data = ctx.op_data_as<OpData>();
@@ -91,7 +109,8 @@ Status Eval(OpContext& ctx) {
 
 // Version 5 adds float64/float16; 6 (int4) and 7 (bfloat16) are not supported.
 const OpRegistration* Register_CAST() {
-  static const OpRegistration r = {"CAST", Init, Prepare, Eval, nullptr, 5, nullptr};
+  static const OpRegistration r = {"CAST", Init, Prepare, Eval, nullptr, 5, nullptr,
+                                   "input", "output", nullptr};
   return &r;
 }
 

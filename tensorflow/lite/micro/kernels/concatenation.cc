@@ -12,10 +12,15 @@ namespace {
 constexpr int kAxisField = 0;
 constexpr int kActivationField = 1;  // fused_activation_function
 
+// Checked by the interpreter before prepare (the axis is checked here,
+// against the rank).
+constexpr OptionRange kConcatenationOptions[] = {
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const int n = ctx.num_inputs();
-  if (n < 1) return ctx.Error(Status::kInvalidArgument, "no inputs");
   const Tensor* first = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, first, "input 0", &elem_size));
@@ -37,8 +42,6 @@ Status Prepare(OpContext& ctx) {
   dims[axis] = 0;
   for (int i = 0; i < n; ++i) {
     const Tensor* t = ctx.input(i);
-    if (t == nullptr) return ctx.Error(Status::kInvalidArgument,
-                                       "input %d is missing", i);
     if (t->type != first->type || t->rank != rank) {
       return ctx.Error(Status::kInvalidArgument,
                        "input %d has dtype %s and rank %d, expected %s and %d",
@@ -80,7 +83,8 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_CONCATENATION() {
   static const OpRegistration r = {"CONCATENATION", nullptr, Prepare, Eval,
-                                   nullptr, 4, nullptr};
+                                   nullptr, 4, nullptr,
+                                   "values+", "output", kConcatenationOptions};
   return &r;
 }
 

@@ -33,8 +33,6 @@ Status CallOnceInit(OpContext& ctx) {
 }
 
 Status CallOncePrepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(0, 0));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(0));
   const CallOnceData* d = ctx.op_data_as<CallOnceData>();
   if (ctx.subgraph_input_index(d->subgraph, 0) >= 0 ||
       ctx.subgraph_output_index(d->subgraph, 0) >= 0) {
@@ -161,7 +159,6 @@ Status IfInit(OpContext& ctx) {
 
 Status IfPrepare(OpContext& ctx) {
   IfData* d = ctx.op_data_as<IfData>();
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 0xffff));
   TFLM_RETURN_IF_ERROR(CheckCondition(ctx, ctx.input(0), "the condition (input 0)"));
   d->reads = ctx.AllocatePersistentArray<uint8_t>(static_cast<size_t>(ctx.num_inputs()));
   if (d->reads == nullptr) return Status::kArenaTooSmall;
@@ -181,7 +178,6 @@ Status IfPrepare(OpContext& ctx) {
   }
   for (int k = 0; k < ctx.num_outputs(); ++k) {
     Tensor* out = ctx.output(k);
-    if (out == nullptr) return ctx.Error(Status::kMalformedModel, "output %d is missing", k);
     TFLM_RETURN_IF_ERROR(CheckSubgraphOutput(ctx, d->branch[1], k, out, "then"));
     TFLM_RETURN_IF_ERROR(CheckSubgraphOutput(ctx, d->branch[0], k, out, "else"));
     const Tensor* then_out = SubgraphOutput(ctx, d->branch[1], k);
@@ -250,6 +246,7 @@ Status WhileInit(OpContext& ctx) {
 Status WhilePrepare(OpContext& ctx) {
   WhileData* d = ctx.op_data_as<WhileData>();
   const int n = ctx.num_inputs();
+  // One output per loop variable (the declaration cannot say "as many").
   TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(n));
   d->flags = ctx.AllocatePersistentArray<uint8_t>(static_cast<size_t>(n > 0 ? n : 1));
   if (d->flags == nullptr) return Status::kArenaTooSmall;
@@ -269,9 +266,6 @@ Status WhilePrepare(OpContext& ctx) {
   for (int k = 0; k < n; ++k) {
     const Tensor* in = ctx.input(k);
     Tensor* out = ctx.output(k);
-    if (in == nullptr || out == nullptr) {
-      return ctx.Error(Status::kMalformedModel, "loop variable %d is missing", k);
-    }
     if (out->type != in->type) {
       return ctx.Error(Status::kInvalidArgument,
                        "loop variable %d has dtype %s as input and %s as output", k,
@@ -340,19 +334,20 @@ Status WhileEval(OpContext& ctx) {
 }  // namespace
 
 const OpRegistration* Register_IF() {
-  static const OpRegistration r = {"IF", IfInit, IfPrepare, IfEval, nullptr, 1, nullptr};
+  static const OpRegistration r = {"IF", IfInit, IfPrepare, IfEval, nullptr, 1, nullptr,
+                                   "cond, inputs...", "outputs...", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_WHILE() {
   static const OpRegistration r = {"WHILE", WhileInit, WhilePrepare, WhileEval, nullptr, 1,
-                                   nullptr};
+                                   nullptr, "inputs...", "outputs...", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_CALL_ONCE() {
   static const OpRegistration r = {"CALL_ONCE", CallOnceInit, CallOncePrepare, CallOnceEval,
-                                   nullptr, 1, nullptr};
+                                   nullptr, 1, nullptr, "", "", nullptr};
   return &r;
 }
 

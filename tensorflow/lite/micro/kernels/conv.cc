@@ -25,6 +25,18 @@ constexpr int kActivationField = 3;
 constexpr int kDilationWField = 4;
 constexpr int kDilationHField = 5;
 
+// Checked by the interpreter before prepare: the window arithmetic divides
+// by the strides and multiplies by the dilations.
+constexpr OptionRange kConvOptions[] = {
+    {"padding", kPaddingField, 1, 0, 0, 1},
+    {"stride_w", kStrideWField, 4, 0, 1, INT32_MAX},
+    {"stride_h", kStrideHField, 4, 0, 1, INT32_MAX},
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {"dilation_w_factor", kDilationWField, 4, 1, 1, INT32_MAX},
+    {"dilation_h_factor", kDilationHField, 4, 1, 1, INT32_MAX},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 struct ConvData {
   conv::ChannelQuant quant;
   conv::Geometry g;
@@ -47,8 +59,6 @@ struct ConvData {
 };
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* filter = ctx.input(1);
   const Tensor* bias = ctx.input(2);
@@ -79,9 +89,9 @@ Status Prepare(OpContext& ctx) {
             kDilationHField, kActivationField},
       &g, &padding, &activation));
 
-  if (d->group_in_c <= 0 || g.in_c % d->group_in_c != 0) {
+  if (d->group_in_c <= 0 || g.in_c <= 0 || g.in_c % d->group_in_c != 0) {
     return ctx.Error(Status::kInvalidArgument,
-                     "input has %d channels, not a multiple of the weights' %d",
+                     "input has %d channels, not a positive multiple of the weights' %d",
                      g.in_c, d->group_in_c);
   }
   d->groups = g.in_c / d->group_in_c;
@@ -282,7 +292,8 @@ Status Eval(OpContext& ctx) {
 // Version 8 (int16x8 with an int32 bias) is the highest implemented; hybrid
 // (2, 5) and int4 (7) weights are rejected in prepare.
 const OpRegistration* Register_CONV_2D() {
-  static const OpRegistration r = {"CONV_2D", nullptr, Prepare, Eval, nullptr, 8, nullptr};
+  static const OpRegistration r = {"CONV_2D", nullptr, Prepare, Eval, nullptr, 8, nullptr,
+                                   "input, filter, bias?", "output", kConvOptions};
   return &r;
 }
 

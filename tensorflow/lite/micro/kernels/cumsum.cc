@@ -51,8 +51,6 @@ void CumulativeSum(const CumsumData& d, const T* in, T* out) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* axis = ctx.input(1);
   Tensor* output = ctx.output(0);
@@ -120,7 +118,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_CUMSUM() {
   static const OpRegistration r = {"CUMSUM", nullptr, Prepare, Eval, nullptr, 1,
-                                   nullptr};
+                                   nullptr, "input, axis", "output", nullptr};
   return &r;
 }
 

@@ -27,6 +27,20 @@ constexpr int kActivationField = 4;
 constexpr int kDilationWField = 5;
 constexpr int kDilationHField = 6;
 
+// Checked by the interpreter before prepare: the window arithmetic divides
+// by the strides and multiplies by the dilations. (depth_multiplier, field
+// 3, is not read: the multiplier follows from the shapes, and converted
+// models may leave it 0.)
+constexpr OptionRange kDepthwiseConvOptions[] = {
+    {"padding", kPaddingField, 1, 0, 0, 1},
+    {"stride_w", kStrideWField, 4, 0, 1, INT32_MAX},
+    {"stride_h", kStrideHField, 4, 0, 1, INT32_MAX},
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {"dilation_w_factor", kDilationWField, 4, 1, 1, INT32_MAX},
+    {"dilation_h_factor", kDilationHField, 4, 1, 1, INT32_MAX},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 struct DepthwiseData {
   conv::ChannelQuant quant;
   conv::Geometry g;
@@ -42,8 +56,6 @@ struct DepthwiseData {
 constexpr int kGroupLanes = 16;
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* filter = ctx.input(1);
   const Tensor* bias = ctx.input(2);
@@ -265,7 +277,8 @@ Status Eval(OpContext& ctx) {
 // rejected in prepare.
 const OpRegistration* Register_DEPTHWISE_CONV_2D() {
   static const OpRegistration r = {"DEPTHWISE_CONV_2D", nullptr, Prepare, Eval,
-                                   nullptr, 5, nullptr};
+                                   nullptr, 5, nullptr,
+                                   "input, filter, bias?", "output", kDepthwiseConvOptions};
   return &r;
 }
 

@@ -56,8 +56,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(ctx.output(0), DataType::kFloat32, "output"));
   TFLM_RETURN_IF_ERROR(ctx.SetOutputShapeLike(0, input));
@@ -99,7 +97,8 @@ Status Eval(OpContext& ctx) {
 
 // Version 3 adds int16/float16, 5 per-channel int8; 6 (int4) is not supported.
 const OpRegistration* Register_DEQUANTIZE() {
-  static const OpRegistration r = {"DEQUANTIZE", Init, Prepare, Eval, nullptr, 5, nullptr};
+  static const OpRegistration r = {"DEQUANTIZE", Init, Prepare, Eval, nullptr, 5, nullptr,
+                                   "input", "output", nullptr};
   return &r;
 }
 

@@ -8,8 +8,6 @@ namespace tflm {
 namespace {
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -39,7 +37,8 @@ Status Prepare(OpContext& ctx) {
 
 const OpRegistration* Register_EXPAND_DIMS() {
   static const OpRegistration r = {"EXPAND_DIMS", nullptr, Prepare,
-                                   EvalCopyUnlessShared, nullptr, 1, nullptr};
+                                   EvalCopyUnlessShared, nullptr, 1, nullptr,
+                                   "input, axis", "output", nullptr};
   return &r;
 }
 

@@ -9,8 +9,6 @@ namespace tflm {
 namespace {
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* value = ctx.input(1);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, value, "value", &elem_size));
@@ -43,7 +41,7 @@ Status Eval(OpContext& ctx) {
 const OpRegistration* Register_FILL() {
   // Version 2 adds bool and string values; strings are rejected at prepare.
   static const OpRegistration r = {"FILL", nullptr, Prepare, Eval, nullptr, 4,
-                                   nullptr};
+                                   nullptr, "dims, value", "output", nullptr};
   return &r;
 }
 

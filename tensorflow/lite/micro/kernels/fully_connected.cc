@@ -18,6 +18,12 @@ constexpr int kActivationField = 0;
 constexpr int kWeightsFormatField = 1;
 constexpr int kKeepNumDimsField = 2;
 
+// Checked by the interpreter before prepare.
+constexpr OptionRange kFullyConnectedOptions[] = {
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 struct FullyConnectedData {
   conv::ChannelQuant quant;
   conv::Variant variant;
@@ -31,8 +37,6 @@ struct FullyConnectedData {
 };
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* weights = ctx.input(1);
   const Tensor* bias = ctx.input(2);
@@ -186,7 +190,8 @@ Status Eval(OpContext& ctx) {
 // (3, 9), sparse (8) and int4 (10) weights are rejected in prepare.
 const OpRegistration* Register_FULLY_CONNECTED() {
   static const OpRegistration r = {"FULLY_CONNECTED", nullptr, Prepare, Eval,
-                                   nullptr, 11, nullptr};
+                                   nullptr, 11, nullptr,
+                                   "input, weights, bias?", "output", kFullyConnectedOptions};
   return &r;
 }
 

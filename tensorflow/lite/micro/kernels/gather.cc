@@ -26,8 +26,6 @@ bool IsIndexType(DataType t) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* params = ctx.input(0);
   const Tensor* indices = ctx.input(1);
   uint32_t elem_size = 0;
@@ -124,7 +122,7 @@ Status Eval(OpContext& ctx) {
 const OpRegistration* Register_GATHER() {
   // Version 7 (int4 params) is not supported.
   static const OpRegistration r = {"GATHER", nullptr, Prepare, Eval, nullptr,
-                                   6, nullptr};
+                                   6, nullptr, "params, indices", "output", nullptr};
   return &r;
 }
 

@@ -19,8 +19,6 @@ struct OpData {
 };
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* params = ctx.input(0);
   const Tensor* indices = ctx.input(1);
   uint32_t elem_size = 0;
@@ -100,7 +98,7 @@ Status Eval(OpContext& ctx) {
 const OpRegistration* Register_GATHER_ND() {
   // Version 2 adds string params, rejected at prepare.
   static const OpRegistration r = {"GATHER_ND", nullptr, Prepare, Eval,
-                                   nullptr, 5, nullptr};
+                                   nullptr, 5, nullptr, "params, indices", "output", nullptr};
   return &r;
 }
 

@@ -15,6 +15,12 @@ namespace tflm {
 namespace {
 
 constexpr int kActivationField = 0;  // L2NormOptions.fused_activation_function
+
+// Checked by the interpreter before prepare.
+constexpr OptionRange kL2NormOptions[] = {
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {nullptr, 0, 0, 0, 0, 0},
+};
 constexpr float kEpsilon = 1e-6f;
 
 struct L2NormData {
@@ -26,10 +32,8 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
-  if (input == nullptr || input->rank < 1) {
+  if (input->rank < 1) {
     return ctx.Error(Status::kInvalidArgument, "L2_NORMALIZATION needs an input of rank >= 1");
   }
   if (input->type != DataType::kFloat32 && input->type != DataType::kInt8) {
@@ -100,7 +104,8 @@ Status Eval(OpContext& ctx) {
 }  // namespace
 
 const OpRegistration* Register_L2_NORMALIZATION() {
-  static const OpRegistration r = {"L2_NORMALIZATION", Init, Prepare, Eval, nullptr, 2, nullptr};
+  static const OpRegistration r = {"L2_NORMALIZATION", Init, Prepare, Eval, nullptr, 2, nullptr,
+                                   "input", "output", kL2NormOptions};
   return &r;
 }
 

@@ -52,6 +52,12 @@ constexpr int kTimeMajorField = 3;
 constexpr int kAsymmetricInputsField = 4;
 constexpr int kDiagonalRecurrentField = 5;
 
+// Checked by the interpreter before prepare.
+constexpr OptionRange kLstmOptions[] = {
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 const char* const kInputNames[24] = {
     "input",
     "input_to_input_weights",
@@ -393,7 +399,8 @@ Status Init(OpContext& ctx) {
 
 Status Prepare(OpContext& ctx) {
   OpData* data = ctx.op_data_as<OpData>();
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
+  // The declaration takes 20 to 24 inputs; the op lists either none of the
+  // four layer norm coefficients (20) or all of them (24, each maybe -1).
   if (ctx.num_inputs() != 20 && ctx.num_inputs() != 24) {
     return ctx.Error(Status::kInvalidArgument, "expects 20 or 24 inputs, got %d",
                      ctx.num_inputs());
@@ -405,14 +412,13 @@ Status Prepare(OpContext& ctx) {
                      "version 4) are not supported");
   }
   const Tensor* input = ctx.input(kInput);
-  TFLM_ENSURE_MSG(ctx, input != nullptr, "input 0 (input) is missing");
   if (input->rank != 3) {
     return ctx.Error(Status::kInvalidArgument,
                      "input must have rank 3 ([batch, time, features] or "
                      "[time, batch, features]), has rank %d", input->rank);
   }
   const Tensor* w_out = ctx.input(kInputToGateWeights + kLstmOutputGate);
-  TFLM_ENSURE_MSG(ctx, w_out != nullptr && w_out->rank == 2,
+  TFLM_ENSURE_MSG(ctx, w_out->rank == 2,
                   "input 4 (input_to_output_weights) must be a matrix");
   Mode mode = Mode::kFloat;
   if (input->type == DataType::kInt8) {
@@ -433,12 +439,12 @@ Status Prepare(OpContext& ctx) {
   s.n_input = input->dims[2];
   s.n_cell = w_out->dims[0];
   const Tensor* r_out = ctx.input(kRecurrentToGateWeights + kLstmOutputGate);
-  if (r_out != nullptr && r_out->rank == 1) {
+  if (r_out->rank == 1) {
     return ctx.Error(Status::kUnsupported,
                      "diagonal recurrent weights (rank-1 %s) are not supported",
                      kInputNames[kRecurrentToGateWeights + kLstmOutputGate]);
   }
-  TFLM_ENSURE_MSG(ctx, r_out != nullptr && r_out->rank == 2,
+  TFLM_ENSURE_MSG(ctx, r_out->rank == 2,
                   "input 8 (recurrent_to_output_weights) must be a matrix");
   s.n_output = r_out->dims[1];
 
@@ -525,7 +531,7 @@ Status Prepare(OpContext& ctx) {
                                   small_type};
   for (int i = 0; i < 2; ++i) {
     const int k = state_index[i];
-    if (states[i] == nullptr || (states[i]->flags & kTensorIsVariable) == 0) {
+    if ((states[i]->flags & kTensorIsVariable) == 0) {
       return ctx.Error(Status::kInvalidArgument,
                        "input %d (%s) must be a variable tensor", k, kInputNames[k]);
     }
@@ -694,7 +700,20 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_UNIDIRECTIONAL_SEQUENCE_LSTM() {
   static const OpRegistration r = {"UNIDIRECTIONAL_SEQUENCE_LSTM", Init, Prepare, Eval,
-                                   nullptr, 3, nullptr};
+                                   nullptr, 3, nullptr,
+                                   "input, input_to_input_weights?, input_to_forget_weights, "
+                                   "input_to_cell_weights, input_to_output_weights, "
+                                   "recurrent_to_input_weights?, recurrent_to_forget_weights, "
+                                   "recurrent_to_cell_weights, recurrent_to_output_weights, "
+                                   "cell_to_input_weights?, cell_to_forget_weights?, "
+                                   "cell_to_output_weights?, input_gate_bias?, "
+                                   "forget_gate_bias, cell_gate_bias, output_gate_bias, "
+                                   "projection_weights?, projection_bias?, output_state, "
+                                   "cell_state, input_layer_norm_coefficients?, "
+                                   "forget_layer_norm_coefficients?, "
+                                   "cell_layer_norm_coefficients?, "
+                                   "output_layer_norm_coefficients?",
+                                   "output", kLstmOptions};
   return &r;
 }
 

@@ -51,8 +51,6 @@ void MakeBorder(const int32_t* in_dims, const int32_t* out_dims,
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -119,7 +117,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_MIRROR_PAD() {
   static const OpRegistration r = {"MIRROR_PAD", nullptr, Prepare, Eval,
-                                   nullptr, 3, nullptr};
+                                   nullptr, 3, nullptr, "input, paddings", "output", nullptr};
   return &r;
 }
 

@@ -71,8 +71,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(4, 4));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* indices = ctx.input(0);
   const Tensor* output = ctx.output(0);
   OpData* d = ctx.op_data_as<OpData>();
@@ -134,7 +132,8 @@ Status Eval(OpContext& ctx) {
 }  // namespace
 
 const OpRegistration* Register_ONE_HOT() {
-  static const OpRegistration r = {"ONE_HOT", Init, Prepare, Eval, nullptr, 1, nullptr};
+  static const OpRegistration r = {"ONE_HOT", Init, Prepare, Eval, nullptr, 1, nullptr,
+                                   "indices, depth, on_value, off_value", "output", nullptr};
   return &r;
 }
 

@@ -12,10 +12,9 @@ constexpr int kValuesCountField = 0;  // PackOptions.values_count
 constexpr int kAxisField = 1;         // PackOptions.axis
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const fb::Table options = ctx.builtin_options();
   const int n = ctx.num_inputs();
-  if (n < 1 || options.Scalar<int32_t>(kValuesCountField, n) != n) {
+  if (options.Scalar<int32_t>(kValuesCountField, n) != n) {
     return ctx.Error(Status::kInvalidArgument,
                      "values_count does not match the %d inputs", n);
   }
@@ -32,7 +31,7 @@ Status Prepare(OpContext& ctx) {
   }
   for (int i = 1; i < n; ++i) {
     const Tensor* t = ctx.input(i);
-    if (t == nullptr || t->type != first->type || t->rank != first->rank ||
+    if (t->type != first->type || t->rank != first->rank ||
         t->NumElements() != first->NumElements()) {
       return ctx.Error(Status::kInvalidArgument,
                        "input %d differs in dtype or shape from input 0", i);
@@ -70,7 +69,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_PACK() {
   static const OpRegistration r = {"PACK", nullptr, Prepare, Eval, nullptr, 4,
-                                   nullptr};
+                                   nullptr, "values+", "output", nullptr};
   return &r;
 }
 

@@ -21,8 +21,6 @@ struct OpData {
 };
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   Tensor* output = ctx.output(0);
   uint32_t elem_size = 0;
@@ -78,13 +76,15 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_PAD() {
   static const OpRegistration r = {"PAD", nullptr, Prepare, Eval, nullptr, 4,
-                                   nullptr};
+                                   nullptr,
+                                   "input, paddings, constant_values?", "output", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_PADV2() {
   static const OpRegistration r = {"PADV2", nullptr, Prepare, Eval, nullptr, 4,
-                                   nullptr};
+                                   nullptr,
+                                   "input, paddings, constant_values?", "output", nullptr};
   return &r;
 }
 

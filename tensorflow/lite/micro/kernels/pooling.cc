@@ -26,6 +26,18 @@ constexpr int kFilterWidthField = 3;
 constexpr int kFilterHeightField = 4;
 constexpr int kActivationField = 5;
 
+// Checked by the interpreter before prepare: the window arithmetic divides
+// by the strides and loops over the filter.
+constexpr OptionRange kPoolOptions[] = {
+    {"padding", kPaddingField, 1, 0, 0, 1},
+    {"stride_w", kStrideWField, 4, 0, 1, INT32_MAX},
+    {"stride_h", kStrideHField, 4, 0, 1, INT32_MAX},
+    {"filter_width", kFilterWidthField, 4, 0, 1, INT32_MAX},
+    {"filter_height", kFilterHeightField, 4, 0, 1, INT32_MAX},
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 enum class PoolKind : uint8_t { kAverage, kMax };
 
 struct PoolData {
@@ -45,7 +57,14 @@ inline T FinishPixel(const PoolData& d, PoolKind kind, Acc acc, int32_t count) {
   } else {
     int32_t v = static_cast<int32_t>(acc);
     if (kind == PoolKind::kAverage) {
-      v = v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
+      // A window entirely outside the input (hostile shapes) averages to 0.
+      if (count <= 0) {
+        v = 0;
+      } else {
+        const int64_t sum = v;  // the rounding term must not overflow
+        v = static_cast<int32_t>(sum > 0 ? (sum + count / 2) / count
+                                         : (sum - count / 2) / count);
+      }
     }
     return static_cast<T>(v < d.act_min ? d.act_min : (v > d.act_max ? d.act_max : v));
   }
@@ -87,7 +106,7 @@ void PoolNhwc(const PoolData& d, const Tensor* input, const Tensor* output,
               if (kKind == PoolKind::kMax) {
                 acc[c] = v > acc[c] ? v : acc[c];
               } else {
-                acc[c] += v;
+                acc[c] = WrappingAdd(acc[c], v);  // huge hostile windows wrap
               }
             }
           }
@@ -103,8 +122,6 @@ void PoolNhwc(const PoolData& d, const Tensor* input, const Tensor* output,
 
 template <PoolKind kKind>
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   Tensor* output = ctx.output(0);
   const char* op = kKind == PoolKind::kMax ? "MAX_POOL_2D" : "AVERAGE_POOL_2D";
@@ -229,12 +246,14 @@ Status Eval(OpContext& ctx) {
 const OpRegistration* Register_AVERAGE_POOL_2D() {
   static const OpRegistration r = {"AVERAGE_POOL_2D", nullptr,
                                    Prepare<PoolKind::kAverage>,
-                                   Eval<PoolKind::kAverage>, nullptr, 3, nullptr};
+                                   Eval<PoolKind::kAverage>, nullptr, 3, nullptr,
+                                   "input", "output", kPoolOptions};
   return &r;
 }
 const OpRegistration* Register_MAX_POOL_2D() {
   static const OpRegistration r = {"MAX_POOL_2D", nullptr, Prepare<PoolKind::kMax>,
-                                   Eval<PoolKind::kMax>, nullptr, 3, nullptr};
+                                   Eval<PoolKind::kMax>, nullptr, 3, nullptr,
+                                   "input", "output", kPoolOptions};
   return &r;
 }
 

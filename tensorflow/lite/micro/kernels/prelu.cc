@@ -31,13 +31,8 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* alpha = ctx.input(1);
-  if (input == nullptr || alpha == nullptr) {
-    return ctx.Error(Status::kInvalidArgument, "PRELU needs an input and an alpha");
-  }
   if (input->type != DataType::kFloat32 && input->type != DataType::kInt8) {
     return ctx.Error(Status::kUnsupported, "PRELU does not support %s inputs",
                      DataTypeName(input->type));
@@ -138,7 +133,8 @@ Status Eval(OpContext& ctx) {
 }  // namespace
 
 const OpRegistration* Register_PRELU() {
-  static const OpRegistration r = {"PRELU", Init, Prepare, Eval, nullptr, 1, nullptr};
+  static const OpRegistration r = {"PRELU", Init, Prepare, Eval, nullptr, 1, nullptr,
+                                   "input, alpha", "output", nullptr};
   return &r;
 }
 

@@ -47,7 +47,8 @@ void QuantizeFloat(const OpData& data, const void* in, void* out) {
       const float hi = static_cast<float>(QuantizedMax<OutT>() - zero_point);
       for (int32_t i = 0; i < data.inner; ++i) {
         float r = RoundHalfAway(src[i] / scale);
-        r = r < lo ? lo : (r > hi ? hi : r);
+        // NaN goes to the low end (TFLite's conversion gives INT32_MIN there).
+        r = r >= lo ? (r > hi ? hi : r) : lo;
         dst[i] = static_cast<OutT>(static_cast<int32_t>(r) + zero_point);
       }
       src += data.inner;
@@ -93,8 +94,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* output = ctx.output(0);
   OpData* data = ctx.op_data_as<OpData>();
@@ -156,7 +155,8 @@ Status Eval(OpContext& ctx) {
 // Version 2 adds int16 output, 3 per-channel output; 4 (int4) is not
 // supported.
 const OpRegistration* Register_QUANTIZE() {
-  static const OpRegistration r = {"QUANTIZE", Init, Prepare, Eval, nullptr, 3, nullptr};
+  static const OpRegistration r = {"QUANTIZE", Init, Prepare, Eval, nullptr, 3, nullptr,
+                                   "input", "output", nullptr};
   return &r;
 }
 

@@ -43,8 +43,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* shape = ctx.input(0);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(ctx.output(0), DataType::kFloat32, "output"));
   if (shape->type != DataType::kInt32 || shape->rank != 1 || shape->dims[0] > kMaxRank) {
@@ -75,7 +73,8 @@ void Reset(OpContext& ctx) {
 }  // namespace
 
 const OpRegistration* Register_RANDOM_UNIFORM() {
-  static const OpRegistration r = {"RANDOM_UNIFORM", Init, Prepare, Eval, Reset, 1, nullptr};
+  static const OpRegistration r = {"RANDOM_UNIFORM", Init, Prepare, Eval, Reset, 1, nullptr,
+                                   "shape", "output", nullptr};
   return &r;
 }
 

@@ -67,8 +67,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const DataType type = ctx.input(0)->type;
   if (type != DataType::kInt32 && type != DataType::kInt64 &&
       type != DataType::kFloat32) {
@@ -122,7 +120,8 @@ Status Eval(OpContext& ctx) {
 
 // Version 2 adds int64.
 const OpRegistration* Register_RANGE() {
-  static const OpRegistration r = {"RANGE", Init, Prepare, Eval, nullptr, 2, nullptr};
+  static const OpRegistration r = {"RANGE", Init, Prepare, Eval, nullptr, 2, nullptr,
+                                   "start, limit, delta", "output", nullptr};
   return &r;
 }
 

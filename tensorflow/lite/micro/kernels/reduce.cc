@@ -167,7 +167,7 @@ void FinalizeOutputs(const ReduceData& d, const Acc* acc, T* out) {
                                           d.multiplier, d.shift);
       } else if (d.finalize == Finalize::kFloatRequantize) {
         const float scaled = static_cast<float>(acc[i]) * d.float_scale;
-        v = static_cast<int32_t>(RoundHalfAway(scaled + d.float_bias));
+        v = TruncateToInt32(RoundHalfAway(scaled + d.float_bias));
       } else {
         const int32_t centered = static_cast<int32_t>(acc[i] - zero_point_sum);
         v = MultiplyByQuantizedMultiplier(centered, d.multiplier, d.shift);
@@ -345,8 +345,6 @@ Status PrepareQuantized(OpContext& ctx, ReduceOp op, const Tensor* input,
 
 template <ReduceOp kOp>
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* axis = ctx.input(1);
   Tensor* output = ctx.output(0);
@@ -452,30 +450,30 @@ Status Eval(OpContext& ctx) {
 // int16 SUM version 1 and int8/int16 REDUCE_PROD version 2.
 const OpRegistration* Register_SUM() {
   static const OpRegistration r = {"SUM", nullptr, Prepare<ReduceOp::kSum>,
-                                   Eval, nullptr, 2, nullptr};
+                                   Eval, nullptr, 2, nullptr, "input, axis", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_MEAN() {
   static const OpRegistration r = {"MEAN", nullptr, Prepare<ReduceOp::kMean>,
-                                   Eval, nullptr, 3, nullptr};
+                                   Eval, nullptr, 3, nullptr, "input, axis", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_REDUCE_MAX() {
   static const OpRegistration r = {"REDUCE_MAX", nullptr,
                                    Prepare<ReduceOp::kMax>, Eval, nullptr, 3,
-                                   nullptr};
+                                   nullptr, "input, axis", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_REDUCE_MIN() {
   static const OpRegistration r = {"REDUCE_MIN", nullptr,
                                    Prepare<ReduceOp::kMin>, Eval, nullptr, 3,
-                                   nullptr};
+                                   nullptr, "input, axis", "output", nullptr};
   return &r;
 }
 const OpRegistration* Register_REDUCE_PROD() {
   static const OpRegistration r = {"REDUCE_PROD", nullptr,
                                    Prepare<ReduceOp::kProd>, Eval, nullptr, 2,
-                                   nullptr};
+                                   nullptr, "input, axis", "output", nullptr};
   return &r;
 }
 

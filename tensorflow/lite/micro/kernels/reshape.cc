@@ -40,8 +40,6 @@ Status RequestedShape(OpContext& ctx, int32_t* dims, int* rank) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   Tensor* output = ctx.output(0);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(output, input->type, "output"));
@@ -85,7 +83,7 @@ Status Prepare(OpContext& ctx) {
 
 const OpRegistration* Register_RESHAPE() {
   static const OpRegistration r = {"RESHAPE", nullptr, Prepare, EvalCopyUnlessShared,
-                                   nullptr, 1, nullptr};
+                                   nullptr, 1, nullptr, "input, shape?", "output", nullptr};
   return &r;
 }
 

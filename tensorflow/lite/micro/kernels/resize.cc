@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 
+#include "tensorflow/lite/micro/kernels/internal/quantization.h"
 #include "tensorflow/lite/micro/interpreter/op_context.h"
 #include "tensorflow/lite/micro/kernels/internal/misc_util.h"
 #include "tensorflow/lite/micro/kernels/kernels.h"
@@ -58,8 +59,8 @@ int32_t NearestIndex(int32_t out_index, int32_t in_size, int32_t out_size,
                           : static_cast<float>(in_size) / static_cast<float>(out_size);
   const float position =
       (static_cast<float>(out_index) + (half_pixel_centers ? 0.5f : 0.0f)) * scale;
-  int32_t index = align_corners ? static_cast<int32_t>(std::round(position))
-                                : static_cast<int32_t>(std::floor(position));
+  int32_t index = align_corners ? TruncateToInt32(std::round(position))
+                                : TruncateToInt32(std::floor(position));
   if (index > in_size - 1) index = in_size - 1;
   if (half_pixel_centers && index < 0) index = 0;
   return index;
@@ -199,8 +200,6 @@ float FloatScale(int32_t in_size, int32_t out_size, bool align_corners) {
 // Checks inputs, sets the output shape and allocates the sample tables.
 Status PrepareCommon(OpContext& ctx, OpData* d, AxisSample** rows,
                      AxisSample** columns) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(ctx.output(0), input->type, "output"));
   if (input->rank != 4) {
@@ -329,13 +328,14 @@ Status Eval(OpContext& ctx) {
 // neighbour), version 4 int16.
 const OpRegistration* Register_RESIZE_NEAREST_NEIGHBOR() {
   static const OpRegistration r = {"RESIZE_NEAREST_NEIGHBOR", InitNearest,
-                                   PrepareNearest, Eval, nullptr, 4, nullptr};
+                                   PrepareNearest, Eval, nullptr, 4, nullptr,
+                                   "input, size", "output", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_RESIZE_BILINEAR() {
   static const OpRegistration r = {"RESIZE_BILINEAR", InitBilinear, PrepareBilinear,
-                                   Eval, nullptr, 4, nullptr};
+                                   Eval, nullptr, 4, nullptr, "input, size", "output", nullptr};
   return &r;
 }
 

@@ -8,8 +8,6 @@ namespace {
 constexpr int kOutTypeField = 0;  // ShapeOptions.out_type
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   Tensor* output = ctx.output(0);
   const int8_t out_type_value = ctx.builtin_options().Scalar<int8_t>(
@@ -42,7 +40,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_SHAPE() {
   static const OpRegistration r = {"SHAPE", nullptr, Prepare, Eval, nullptr, 1,
-                                   nullptr};
+                                   nullptr, "input", "output", nullptr};
   return &r;
 }
 

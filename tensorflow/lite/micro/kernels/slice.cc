@@ -8,8 +8,6 @@ namespace tflm {
 namespace {
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -58,7 +56,7 @@ const OpRegistration* Register_SLICE() {
   // Version 3 adds string tensors (rejected at prepare); the others (int16,
   // rank 5, uint32) are supported.
   static const OpRegistration r = {"SLICE", nullptr, Prepare, Eval, nullptr,
-                                   6, nullptr};
+                                   6, nullptr, "input, begin, size", "output", nullptr};
   return &r;
 }
 

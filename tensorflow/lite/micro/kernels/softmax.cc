@@ -56,10 +56,8 @@ Status Init(OpContext& ctx) {
 }
 
 Status PrepareCommon(OpContext& ctx, const char* op) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
-  if (input == nullptr || input->rank < 1) {
+  if (input->rank < 1) {
     return ctx.Error(Status::kInvalidArgument, "%s needs an input of rank >= 1", op);
   }
   return ctx.SetOutputShapeLike(0, input);
@@ -340,13 +338,13 @@ Status LogSoftmaxEval(OpContext& ctx) {
 
 const OpRegistration* Register_SOFTMAX() {
   static const OpRegistration r = {"SOFTMAX", Init, SoftmaxPrepare, SoftmaxEval, nullptr, 3,
-                                   nullptr};
+                                   nullptr, "input", "output", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_LOG_SOFTMAX() {
   static const OpRegistration r = {"LOG_SOFTMAX", Init, LogSoftmaxPrepare, LogSoftmaxEval,
-                                   nullptr,       2,    nullptr};
+                                   nullptr,       2,    nullptr, "input", "output", nullptr};
   return &r;
 }
 

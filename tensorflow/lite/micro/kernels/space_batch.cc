@@ -122,8 +122,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status PrepareCommon(OpContext& ctx, bool to_batch) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   TFLM_RETURN_IF_ERROR(misc::ExpectMovableType(ctx, input, "input"));
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(ctx.output(0), input->type, "output"));
@@ -197,13 +195,15 @@ Status EvalBatchToSpace(OpContext& ctx) {
 // Both: version 2 adds int8, 3 non-4-D (3-D) inputs, 4 int16.
 const OpRegistration* Register_SPACE_TO_BATCH_ND() {
   static const OpRegistration r = {"SPACE_TO_BATCH_ND", Init, PrepareSpaceToBatch,
-                                   EvalSpaceToBatch, nullptr, 4, nullptr};
+                                   EvalSpaceToBatch, nullptr, 4, nullptr,
+                                   "input, block_shape, paddings", "output", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_BATCH_TO_SPACE_ND() {
   static const OpRegistration r = {"BATCH_TO_SPACE_ND", Init, PrepareBatchToSpace,
-                                   EvalBatchToSpace, nullptr, 4, nullptr};
+                                   EvalBatchToSpace, nullptr, 4, nullptr,
+                                   "input, block_shape, crops", "output", nullptr};
   return &r;
 }
 

@@ -15,6 +15,12 @@ namespace {
 
 constexpr int kBlockSizeField = 0;  // SpaceToDepthOptions / DepthToSpaceOptions
 
+// Checked by the interpreter before prepare: the shapes divide by it.
+constexpr OptionRange kBlockSizeOptions[] = {
+    {"block_size", kBlockSizeField, 4, 0, 1, INT32_MAX},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 struct OpData {
   int32_t block_size;
   // Shapes in the depth-side tensor's terms (the spatially smaller one).
@@ -60,8 +66,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status PrepareCommon(OpContext& ctx, bool to_depth) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   TFLM_RETURN_IF_ERROR(misc::ExpectMovableType(ctx, input, "input"));
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(ctx.output(0), input->type, "output"));
@@ -133,13 +137,15 @@ Status EvalDepthToSpace(OpContext& ctx) {
 // Version 2 adds int8.
 const OpRegistration* Register_SPACE_TO_DEPTH() {
   static const OpRegistration r = {"SPACE_TO_DEPTH", Init, PrepareSpaceToDepth,
-                                   EvalSpaceToDepth, nullptr, 2, nullptr};
+                                   EvalSpaceToDepth, nullptr, 2, nullptr,
+                                   "input", "output", kBlockSizeOptions};
   return &r;
 }
 
 const OpRegistration* Register_DEPTH_TO_SPACE() {
   static const OpRegistration r = {"DEPTH_TO_SPACE", Init, PrepareDepthToSpace,
-                                   EvalDepthToSpace, nullptr, 2, nullptr};
+                                   EvalDepthToSpace, nullptr, 2, nullptr,
+                                   "input", "output", kBlockSizeOptions};
   return &r;
 }
 

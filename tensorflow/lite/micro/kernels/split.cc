@@ -19,7 +19,7 @@ Status PrepareSplit(OpContext& ctx, int value_input, int axis_input,
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
   const int n = ctx.num_outputs();
   const int32_t num_splits = ctx.builtin_options().Scalar<int32_t>(kNumSplitsField, n);
-  if (n < 1 || num_splits != n) {
+  if (num_splits != n) {
     return ctx.Error(Status::kInvalidArgument,
                      "num_splits %d does not match the %d outputs",
                      static_cast<int>(num_splits), n);
@@ -101,12 +101,10 @@ Status PrepareSplit(OpContext& ctx, int value_input, int axis_input,
 }
 
 Status PrepareSplitEqual(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
   return PrepareSplit(ctx, /*value_input=*/1, /*axis_input=*/0, false);
 }
 
 Status PrepareSplitV(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
   return PrepareSplit(ctx, /*value_input=*/0, /*axis_input=*/2, true);
 }
 
@@ -124,13 +122,15 @@ Status EvalSplitV(OpContext& ctx) {
 
 const OpRegistration* Register_SPLIT() {
   static const OpRegistration r = {"SPLIT", nullptr, PrepareSplitEqual,
-                                   EvalSplitEqual, nullptr, 4, nullptr};
+                                   EvalSplitEqual, nullptr, 4, nullptr,
+                                   "axis, input", "outputs+", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_SPLIT_V() {
   static const OpRegistration r = {"SPLIT_V", nullptr, PrepareSplitV,
-                                   EvalSplitV, nullptr, 2, nullptr};
+                                   EvalSplitV, nullptr, 2, nullptr,
+                                   "input, size_splits, axis", "outputs+", nullptr};
   return &r;
 }
 

@@ -11,8 +11,6 @@ namespace {
 constexpr int kSqueezeDimsField = 0;  // SqueezeOptions.squeeze_dims
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -55,7 +53,8 @@ Status Prepare(OpContext& ctx) {
 const OpRegistration* Register_SQUEEZE() {
   // Version 2 adds string tensors, which this runtime does not support.
   static const OpRegistration r = {"SQUEEZE", nullptr, Prepare,
-                                   EvalCopyUnlessShared, nullptr, 1, nullptr};
+                                   EvalCopyUnlessShared, nullptr, 1, nullptr,
+                                   "input", "output", nullptr};
   return &r;
 }
 

@@ -77,8 +77,6 @@ Status ResolveDim(OpContext& ctx, int i, int32_t dim, int32_t begin,
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(4, 4));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -183,7 +181,8 @@ const OpRegistration* Register_STRIDED_SLICE() {
   // Version 5 adds string tensors (rejected at prepare); version 8 (the
   // offset option) is not supported.
   static const OpRegistration r = {"STRIDED_SLICE", nullptr, Prepare, Eval,
-                                   nullptr, 7, nullptr};
+                                   nullptr, 7, nullptr,
+                                   "input, begin, end, strides", "output", nullptr};
   return &r;
 }
 

@@ -9,8 +9,6 @@ namespace tflm {
 namespace {
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -50,7 +48,7 @@ Status Eval(OpContext& ctx) {
 const OpRegistration* Register_TILE() {
   // Version 2 adds string tensors, rejected at prepare.
   static const OpRegistration r = {"TILE", nullptr, Prepare, Eval, nullptr, 3,
-                                   nullptr};
+                                   nullptr, "input, multiples", "output", nullptr};
   return &r;
 }
 

@@ -11,8 +11,6 @@ namespace tflm {
 namespace {
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -64,7 +62,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_TRANSPOSE() {
   static const OpRegistration r = {"TRANSPOSE", nullptr, Prepare, Eval,
-                                   nullptr, 6, nullptr};
+                                   nullptr, 6, nullptr, "input, perm", "output", nullptr};
   return &r;
 }
 

@@ -23,6 +23,16 @@ constexpr int kStrideWField = 1;
 constexpr int kStrideHField = 2;
 constexpr int kActivationField = 3;
 
+// Checked by the interpreter before prepare: the window arithmetic divides
+// by the strides.
+constexpr OptionRange kTransposeConvOptions[] = {
+    {"padding", kPaddingField, 1, 0, 0, 1},
+    {"stride_w", kStrideWField, 4, 0, 1, INT32_MAX},
+    {"stride_h", kStrideHField, 4, 0, 1, INT32_MAX},
+    {"fused_activation_function", kActivationField, 1, 0, 0, 5},
+    {nullptr, 0, 0, 0, 0, 0},
+};
+
 constexpr int kOutputShapeInput = 0;
 constexpr int kWeightsInput = 1;
 constexpr int kDataInput = 2;
@@ -41,8 +51,6 @@ struct TransposeConvData {
 };
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 4));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* shape = ctx.input(kOutputShapeInput);
   const Tensor* filter = ctx.input(kWeightsInput);
   const Tensor* input = ctx.input(kDataInput);
@@ -55,8 +63,7 @@ Status Prepare(OpContext& ctx) {
                      "input and weights must be 4-D (got rank %d and %d)",
                      input->rank, filter->rank);
   }
-  if (shape == nullptr || shape->type != DataType::kInt32 || shape->rank != 1 ||
-      shape->dims[0] != 4) {
+  if (shape->type != DataType::kInt32 || shape->rank != 1 || shape->dims[0] != 4) {
     return ctx.Error(Status::kInvalidArgument,
                      "output_shape must be an int32 vector of 4 elements");
   }
@@ -233,7 +240,9 @@ Status Eval(OpContext& ctx) {
 // Version 5 (int16x8 with an int32 bias) is the highest TFLite defines.
 const OpRegistration* Register_TRANSPOSE_CONV() {
   static const OpRegistration r = {"TRANSPOSE_CONV", nullptr, Prepare, Eval,
-                                   nullptr, 5, nullptr};
+                                   nullptr, 5, nullptr,
+                                   "output_shape, weights, input, bias?",
+                                   "output", kTransposeConvOptions};
   return &r;
 }
 

@@ -181,7 +181,8 @@ struct EluOp : unary::OpDefaults {
 template <class Op, int kMaxVersion>
 const OpRegistration* Registration() {
   static const OpRegistration r = {Op::kName, unary::Init, unary::Prepare<Op>,
-                                   unary::Eval<Op>, nullptr, kMaxVersion, nullptr};
+                                   unary::Eval<Op>, nullptr, kMaxVersion, nullptr,
+                                   "input", "output", nullptr};
   return &r;
 }
 

@@ -11,7 +11,6 @@ constexpr int kNumField = 0;   // UnpackOptions.num
 constexpr int kAxisField = 1;  // UnpackOptions.axis
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -61,7 +60,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_UNPACK() {
   static const OpRegistration r = {"UNPACK", nullptr, Prepare, Eval, nullptr,
-                                   4, nullptr};
+                                   4, nullptr, "input", "outputs...", nullptr};
   return &r;
 }
 

@@ -36,7 +36,6 @@ Status HandleInit(OpContext& ctx) {
 }
 
 Status HandlePrepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   Tensor* out = ctx.output(0);
   if (out->type != DataType::kResource && out->type != DataType::kInt32) {
     return ctx.Error(Status::kInvalidArgument, "output must be a resource, got %s",
@@ -71,9 +70,7 @@ Status VariableOf(OpContext& ctx, int input, ResourceVariable** variable) {
 }
 
 Status ReadPrepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
-  ResourceVariable* v;
+  ResourceVariable* v = nullptr;
   TFLM_RETURN_IF_ERROR(VariableOf(ctx, 0, &v));
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(ctx.output(0), v->type, "output"));
   TFLM_RETURN_IF_ERROR(ctx.SetOutputShape(0, v->dims, v->rank));
@@ -95,8 +92,7 @@ Status ReadEval(OpContext& ctx) {
 }
 
 Status AssignPrepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  ResourceVariable* v;
+  ResourceVariable* v = nullptr;
   TFLM_RETURN_IF_ERROR(VariableOf(ctx, 0, &v));
   const Tensor* value = ctx.input(1);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(value, v->type, "value"));
@@ -121,19 +117,19 @@ Status AssignEval(OpContext& ctx) {
 
 const OpRegistration* Register_VAR_HANDLE() {
   static const OpRegistration r = {"VAR_HANDLE", HandleInit, HandlePrepare, HandleEval,
-                                   nullptr, 1, nullptr};
+                                   nullptr, 1, nullptr, "", "resource", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_READ_VARIABLE() {
   static const OpRegistration r = {"READ_VARIABLE", nullptr, ReadPrepare, ReadEval,
-                                   nullptr, 1, nullptr};
+                                   nullptr, 1, nullptr, "resource", "value", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_ASSIGN_VARIABLE() {
   static const OpRegistration r = {"ASSIGN_VARIABLE", nullptr, AssignPrepare, AssignEval,
-                                   nullptr, 1, nullptr};
+                                   nullptr, 1, nullptr, "resource, value", "", nullptr};
   return &r;
 }
 

@@ -10,8 +10,6 @@ namespace tflm {
 namespace {
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   uint32_t elem_size = 0;
   TFLM_RETURN_IF_ERROR(ByteMoverElementSize(ctx, input, "input", &elem_size));
@@ -29,7 +27,7 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_ZEROS_LIKE() {
   static const OpRegistration r = {"ZEROS_LIKE", nullptr, Prepare, Eval,
-                                   nullptr, 1, nullptr};
+                                   nullptr, 1, nullptr, "input", "output", nullptr};
   return &r;
 }
 

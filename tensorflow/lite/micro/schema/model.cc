@@ -384,6 +384,39 @@ Status Model::VerifyTensor(uint32_t s, uint32_t t, const fb::Table& tensor,
                       "zero points",
                       name, scale.size, zero_point.size);
     }
+    // Kernels divide by scales and compute with zero points in the
+    // element type's range: a negative or non-finite scale, or a zero point
+    // the type cannot hold, is never valid.
+    for (uint32_t i = 0; ok && i < scale.size; ++i) {
+      const float v = scale[i];
+      if (!(v >= 0.0f && v <= 3.4e38f)) {
+        return r.Report(Status::kMalformedModel,
+                        "model is malformed: tensor '%s' has an invalid quantization "
+                        "scale (entry %u is not a finite number >= 0)",
+                        name, i);
+      }
+    }
+    int64_t zp_min = INT32_MIN;
+    int64_t zp_max = INT32_MAX;
+    switch (static_cast<DataType>(type)) {
+      case DataType::kInt8: zp_min = -128; zp_max = 127; break;
+      case DataType::kUInt8: zp_min = 0; zp_max = 255; break;
+      case DataType::kInt16: zp_min = -32768; zp_max = 32767; break;
+      case DataType::kUInt16: zp_min = 0; zp_max = 65535; break;
+      case DataType::kInt4: zp_min = -8; zp_max = 7; break;
+      default: break;
+    }
+    for (uint32_t i = 0; ok && i < zero_point.size; ++i) {
+      const int64_t v = zero_point[i];
+      if (v < zp_min || v > zp_max) {
+        return r.Report(Status::kMalformedModel,
+                        "model is malformed: tensor '%s' (%s) has zero point %lld, "
+                        "outside [%lld, %lld]",
+                        name, DataTypeName(static_cast<DataType>(type)),
+                        static_cast<long long>(v), static_cast<long long>(zp_min),
+                        static_cast<long long>(zp_max));
+      }
+    }
     const int32_t qdim = q.Scalar<int32_t>(kQQuantizedDimension, 0);
     if (ok && scale.size > 1) {
       if (qdim < 0 || static_cast<uint32_t>(qdim) >= shape.size ||

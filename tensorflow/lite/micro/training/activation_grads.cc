@@ -14,21 +14,29 @@ namespace {
 struct ReluGradOp {
   static constexpr const char* kName = "ReluGrad";
   static constexpr const char* kFlexName = "FlexReluGrad";
+  static constexpr const char* kInputs = "gradients, features";
+  static constexpr const char* kOutputs = "backprops";
   static float Apply(float g, float f) { return f > 0.0f ? g : 0.0f; }
 };
 struct Relu6GradOp {
   static constexpr const char* kName = "Relu6Grad";
   static constexpr const char* kFlexName = "FlexRelu6Grad";
+  static constexpr const char* kInputs = "gradients, features";
+  static constexpr const char* kOutputs = "backprops";
   static float Apply(float g, float f) { return (f > 0.0f && f < 6.0f) ? g : 0.0f; }
 };
 struct SigmoidGradOp {  // inputs (y, dy)
   static constexpr const char* kName = "SigmoidGrad";
   static constexpr const char* kFlexName = "FlexSigmoidGrad";
+  static constexpr const char* kInputs = "y, dy";
+  static constexpr const char* kOutputs = "z";
   static float Apply(float y, float dy) { return dy * y * (1.0f - y); }
 };
 struct TanhGradOp {  // inputs (y, dy)
   static constexpr const char* kName = "TanhGrad";
   static constexpr const char* kFlexName = "FlexTanhGrad";
+  static constexpr const char* kInputs = "y, dy";
+  static constexpr const char* kOutputs = "z";
   static float Apply(float y, float dy) { return dy * (1.0f - y * y); }
 };
 
@@ -40,8 +48,6 @@ Status Init(OpContext& ctx) {
 
 template <class Op>
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* a = ctx.input(0);
   const Tensor* b = ctx.input(1);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(a, DataType::kFloat32, "input 0"));
@@ -67,9 +73,9 @@ Status Eval(OpContext& ctx) {
 
 template <class Op>
 const OpRegistration* Registration() {
-  // Constant-initialized (no run-time guard): the name is Op's.
+  // Constant-initialized (no run-time guard): the name and operands are Op's.
   static const OpRegistration r = {Op::kFlexName, Init<Op>, Prepare<Op>, Eval<Op>, nullptr, 0,
-                                   nullptr};
+                                   nullptr, Op::kInputs, Op::kOutputs, nullptr};
   return &r;
 }
 

@@ -85,8 +85,6 @@ Status Init(OpContext& ctx) {
 }
 
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(2));
   const Tensor* s0 = ctx.input(0);
   const Tensor* s1 = ctx.input(1);
   if (s0->type != DataType::kInt32 && s0->type != DataType::kInt64) {
@@ -120,7 +118,7 @@ Status Eval(OpContext&) { return Status::kOk; }
 
 const OpRegistration* Register_FlexBroadcastGradientArgs() {
   static const OpRegistration r = {"FlexBroadcastGradientArgs", Init, Prepare, Eval, nullptr,
-                                   0, nullptr};
+                                   0, nullptr, "s0, s1", "r0, r1", nullptr};
   return &r;
 }
 

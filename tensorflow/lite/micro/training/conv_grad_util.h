@@ -245,8 +245,6 @@ inline Status PrepareCommon(OpContext& ctx, const char* op, int tensor_input,
                             const char* tensor_name, const char* layout,
                             int sizes_input, const char* sizes_name,
                             ConvGradData** data, Padding* padding, int32_t sizes[4]) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   ConvGradData* d = ctx.AllocateOpData<ConvGradData>();
   if (d == nullptr) return Status::kArenaTooSmall;
   *padding = Padding::kValid;

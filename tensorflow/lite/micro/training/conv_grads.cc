@@ -212,13 +212,15 @@ Status EvalInput(OpContext& ctx) {
 
 const OpRegistration* Register_FlexConv2DBackpropFilter() {
   static const OpRegistration r = {"FlexConv2DBackpropFilter", nullptr, PrepareFilter,
-                                   EvalFilter, nullptr, 0, nullptr};
+                                   EvalFilter, nullptr, 0, nullptr,
+                                   "input, filter_sizes, out_backprop", "output", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_FlexConv2DBackpropInput() {
   static const OpRegistration r = {"FlexConv2DBackpropInput", nullptr, PrepareInput,
-                                   EvalInput, nullptr, 0, nullptr};
+                                   EvalInput, nullptr, 0, nullptr,
+                                   "input_sizes, filter, out_backprop", "output", nullptr};
   return &r;
 }
 

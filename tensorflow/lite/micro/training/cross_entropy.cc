@@ -24,8 +24,6 @@ Status Init(OpContext& ctx) {
 
 template <bool kSparse>
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(2));
   const Tensor* features = ctx.input(0);
   const Tensor* labels = ctx.input(1);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(features, DataType::kFloat32, "features"));
@@ -105,13 +103,15 @@ Status Eval(OpContext& ctx) {
 
 const OpRegistration* Register_FlexSparseSoftmaxCrossEntropyWithLogits() {
   static const OpRegistration r = {"FlexSparseSoftmaxCrossEntropyWithLogits", Init<true>,
-                                   Prepare<true>, Eval<true>, nullptr, 0, nullptr};
+                                   Prepare<true>, Eval<true>, nullptr, 0, nullptr,
+                                   "features, labels", "loss, backprop", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_FlexSoftmaxCrossEntropyWithLogits() {
   static const OpRegistration r = {"FlexSoftmaxCrossEntropyWithLogits", Init<false>,
-                                   Prepare<false>, Eval<false>, nullptr, 0, nullptr};
+                                   Prepare<false>, Eval<false>, nullptr, 0, nullptr,
+                                   "features, labels", "loss, backprop", nullptr};
   return &r;
 }
 

@@ -215,13 +215,15 @@ Status EvalInput(OpContext& ctx) {
 
 const OpRegistration* Register_FlexDepthwiseConv2dNativeBackpropFilter() {
   static const OpRegistration r = {"FlexDepthwiseConv2dNativeBackpropFilter", nullptr,
-                                   PrepareFilter, EvalFilter, nullptr, 0, nullptr};
+                                   PrepareFilter, EvalFilter, nullptr, 0, nullptr,
+                                   "input, filter_sizes, out_backprop", "output", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_FlexDepthwiseConv2dNativeBackpropInput() {
   static const OpRegistration r = {"FlexDepthwiseConv2dNativeBackpropInput", nullptr,
-                                   PrepareInput, EvalInput, nullptr, 0, nullptr};
+                                   PrepareInput, EvalInput, nullptr, 0, nullptr,
+                                   "input_sizes, filter, out_backprop", "output", nullptr};
   return &r;
 }
 

@@ -183,8 +183,6 @@ Status ForwardInit(OpContext& ctx) {
 
 Status ForwardPrepare(OpContext& ctx) {
   BatchNormData* d = ctx.op_data_as<BatchNormData>();
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(5, 5));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(6));
   const Tensor* x = ctx.input(0);
   int32_t channels = 0;
   int64_t rows = 0;
@@ -287,8 +285,6 @@ Status GradInit(OpContext& ctx) {
 
 Status GradPrepare(OpContext& ctx) {
   BatchNormData* d = ctx.op_data_as<BatchNormData>();
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(5, 6));  // reserve_space_3 is unused
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(5));
   const Tensor* dy = ctx.input(0);
   const Tensor* x = ctx.input(1);
   int32_t channels = 0;
@@ -380,13 +376,20 @@ Status GradEval(OpContext& ctx) {
 
 const OpRegistration* Register_FlexFusedBatchNormV3() {
   static const OpRegistration r = {"FlexFusedBatchNormV3", ForwardInit, ForwardPrepare,
-                                   ForwardEval, nullptr, 0, nullptr};
+                                   ForwardEval, nullptr, 0, nullptr,
+                                   "x, scale, offset, mean, variance",
+                                   "y, batch_mean, batch_variance, reserve_space_1, "
+                                   "reserve_space_2, reserve_space_3", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_FlexFusedBatchNormGradV3() {
   static const OpRegistration r = {"FlexFusedBatchNormGradV3", GradInit, GradPrepare,
-                                   GradEval, nullptr, 0, nullptr};
+                                   GradEval, nullptr, 0, nullptr,
+                                   "y_backprop, x, scale, reserve_space_1, reserve_space_2, "
+                                   "reserve_space_3?",
+                                   "x_backprop, scale_backprop, offset_backprop, "
+                                   "reserve_space_4, reserve_space_5", nullptr};
   return &r;
 }
 

@@ -193,8 +193,6 @@ inline void ArgMaxStep(const float* __restrict px, int32_t pos, int32_t channels
 }
 
 Status MaxPrepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(3, 3));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
   const Tensor* orig_output = ctx.input(1);
   const Tensor* grad = ctx.input(2);
@@ -273,8 +271,6 @@ Status MaxEval(OpContext& ctx) {
 }
 
 Status AvgPrepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(2, 2));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* shape = ctx.input(0);
   const Tensor* grad = ctx.input(1);
   TFLM_RETURN_IF_ERROR(ctx.ExpectType(shape, DataType::kInt32, "orig_input_shape"));
@@ -339,13 +335,15 @@ Status AvgEval(OpContext& ctx) {
 
 const OpRegistration* Register_FlexMaxPoolGrad() {
   static const OpRegistration r = {"FlexMaxPoolGrad", Init<true>, MaxPrepare, MaxEval,
-                                   nullptr, 0, nullptr};
+                                   nullptr, 0, nullptr,
+                                   "orig_input, orig_output, grad", "output", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_FlexAvgPoolGrad() {
   static const OpRegistration r = {"FlexAvgPoolGrad", Init<false>, AvgPrepare, AvgEval,
-                                   nullptr, 0, nullptr};
+                                   nullptr, 0, nullptr,
+                                   "orig_input_shape, grad", "output", nullptr};
   return &r;
 }
 

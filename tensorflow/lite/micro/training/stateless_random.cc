@@ -36,8 +36,6 @@ Status InitKeyCounter(OpContext& ctx) {
 }
 
 Status PrepareKeyCounter(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(2));
   const Tensor* seed = ctx.input(0);
   if (seed->type != DataType::kInt32 && seed->type != DataType::kInt64) {
     return ctx.Error(Status::kUnsupported,
@@ -125,8 +123,6 @@ Status ShapeFromInput(OpContext& ctx, const Tensor* shape) {
 }
 
 Status PrepareUniform(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(4, 4));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* shape = ctx.input(0);
   const Tensor* key = ctx.input(1);
   const Tensor* counter = ctx.input(2);
@@ -209,13 +205,15 @@ Status EvalUniform(OpContext& ctx) {
 
 const OpRegistration* Register_FlexStatelessRandomGetKeyCounter() {
   static const OpRegistration r = {"FlexStatelessRandomGetKeyCounter", InitKeyCounter,
-                                   PrepareKeyCounter, EvalKeyCounter, nullptr, 0, nullptr};
+                                   PrepareKeyCounter, EvalKeyCounter, nullptr, 0, nullptr,
+                                   "seed", "key, counter", nullptr};
   return &r;
 }
 
 const OpRegistration* Register_FlexStatelessRandomUniformV2() {
   static const OpRegistration r = {"FlexStatelessRandomUniformV2", InitUniform, PrepareUniform,
-                                   EvalUniform, nullptr, 0, nullptr};
+                                   EvalUniform, nullptr, 0, nullptr,
+                                   "shape, key, counter, alg", "output", nullptr};
   return &r;
 }
 

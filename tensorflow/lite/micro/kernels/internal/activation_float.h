@@ -44,7 +44,8 @@ inline float ExpFloat(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float er = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  // NaN in gives NaN out (through er); n must still convert to an integer.
+  const int32_t bits = (static_cast<int32_t>(SelectFloat(n == n, n, 0.0f)) + 127) * (1 << 23);
   float scale;
   std::memcpy(&scale, &bits, sizeof(scale));
   return er * scale;

@@ -94,7 +94,7 @@ struct QuantizedStage {
   }
 
   void Store(int r, int n, TAcc acc) const {
-    if (bias != nullptr) acc += Bias(n);
+    if (bias != nullptr) acc = WrappingAdd(acc, Bias(n));
     int32_t v;
     if constexpr (std::is_same<TScale, int32_t>::value) {
       v = single_rounding
@@ -106,7 +106,7 @@ struct QuantizedStage {
       v = MultiplyByQuantizedMultiplier(static_cast<TScale>(acc), multiplier[n],
                                         shift[n]);
     }
-    v += zero_point;
+    v = WrappingAdd(v, zero_point);
     v = v < act_min ? act_min : (v > act_max ? act_max : v);
     out[r * ldo + n] = static_cast<TOut>(v);
   }
@@ -120,7 +120,7 @@ struct QuantizedStage {
         const uint32_t* s = right_mult;
         TOut* o = out + r * ldo;
         for (int n = 0; n < count; ++n) {
-          const int32_t x = acc[n] + (bias != nullptr ? Bias(n) : 0);
+          const int32_t x = WrappingAdd(acc[n], bias != nullptr ? Bias(n) : 0);
           const uint32_t negative = x < 0 ? 1u : 0u;
           const uint32_t magnitude =
               negative != 0 ? 0u - static_cast<uint32_t>(x) : static_cast<uint32_t>(x);

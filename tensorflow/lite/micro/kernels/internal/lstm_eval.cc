@@ -11,6 +11,7 @@
 #include "tensorflow/lite/micro/kernels/internal/activation_float.h"
 #include "tensorflow/lite/micro/kernels/internal/conv_gemm.h"
 #include "tensorflow/lite/micro/kernels/internal/lstm_fixed_point.h"
+#include "tensorflow/lite/micro/kernels/internal/quantization.h"
 
 namespace tflm {
 namespace {
@@ -196,7 +197,7 @@ void QuantizeRows(const float* values, int n_batch, int n, bool asymmetric,
       scales[b] = range / 127;
       const float inverse = 127 / range;
       for (int i = 0; i < n; ++i) {
-        const int32_t q = static_cast<int32_t>(std::round(values[i] * inverse));
+        const int32_t q = TruncateToInt32(std::round(values[i] * inverse));
         quantized[i] = static_cast<int8_t>(q > 127 ? 127 : (q < -127 ? -127 : q));
       }
       continue;
@@ -216,7 +217,7 @@ void QuantizeRows(const float* values, int n_batch, int n, bool asymmetric,
     const double from_max_error = 127.0 + std::fabs(rmax / scale);
     const double zero_point = from_min_error < from_max_error ? from_min : from_max;
     int32_t nudged = 0;
-    if (zero_point <= -128.0) {
+    if (!(zero_point > -128.0)) {  // NaN too (from non-finite inputs)
       nudged = -128;
     } else if (zero_point >= 127.0) {
       nudged = 127;
@@ -227,7 +228,7 @@ void QuantizeRows(const float* values, int n_batch, int n, bool asymmetric,
     zero_points[b] = nudged;
     const float inverse = 1.0f / scales[b];
     for (int i = 0; i < n; ++i) {
-      const int32_t q = static_cast<int32_t>(std::round(nudged + values[i] * inverse));
+      const int32_t q = TruncateToInt32(std::round(nudged + values[i] * inverse));
       quantized[i] = static_cast<int8_t>(q > 127 ? 127 : (q < -128 ? -128 : q));
     }
   }

@@ -7,20 +7,29 @@ namespace tflm {
 
 void QuantizeMultiplier(double real_multiplier, int32_t* quantized_multiplier,
                         int* shift) {
-  if (real_multiplier == 0.0) {
+  // Zero, negative or NaN (from hostile scales): no signal. +inf saturates
+  // below, through the shift > 30 case.
+  if (!(real_multiplier > 0.0)) {
     *quantized_multiplier = 0;
     *shift = 0;
     return;
   }
+  if (real_multiplier > 1e30) real_multiplier = 1e30;
   const double q = std::frexp(real_multiplier, shift);
   int64_t q_fixed = static_cast<int64_t>(std::round(q * (1ll << 31)));
   if (q_fixed == (1ll << 31)) {
     q_fixed /= 2;
     ++*shift;
   }
+  // As TFLite: too small is zero, too large saturates, so every shift a
+  // kernel derives from these stays within [-31, 30].
   if (*shift < -31) {
     *shift = 0;
     q_fixed = 0;
+  }
+  if (*shift > 30) {
+    *shift = 30;
+    q_fixed = (1ll << 31) - 1;
   }
   *quantized_multiplier = static_cast<int32_t>(q_fixed);
 }
@@ -60,7 +69,7 @@ void ActivationRangeQuantized(FusedActivation activation, float scale,
                               int32_t zero_point, int32_t qmin, int32_t qmax,
                               int32_t* act_min, int32_t* act_max) {
   auto quantize = [&](float f) {
-    return zero_point + static_cast<int32_t>(std::round(f / scale));
+    return zero_point + TruncateToInt32(std::round(f / scale));
   };
   switch (activation) {
     case FusedActivation::kRelu:

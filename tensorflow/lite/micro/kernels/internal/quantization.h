@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <limits>
 
 namespace tflm {
@@ -42,6 +43,37 @@ inline int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
 }
 
 // Division by 2^exponent rounding to nearest, ties away from zero.
+// static_cast<int32_t>(x) as x86 computes it (cvttsd2si): NaN and values
+// outside int32's range give INT32_MIN, which is what TFLite's kernels get
+// from hostile scales and non-finite inputs; defined behaviour everywhere.
+inline int32_t TruncateToInt32(double x) {
+  return x >= -2147483648.0 && x < 2147483648.0 ? static_cast<int32_t>(x) : INT32_MIN;
+}
+
+// Integer arithmetic that wraps as TFLite's kernels do in practice when
+// hostile values overflow, without the undefined behaviour of signed
+// overflow (the same instructions otherwise); plain arithmetic for floats.
+template <typename T>
+inline T WrappingAdd(T a, T b) {
+  if constexpr (std::is_integral<T>::value) {
+    using U = typename std::make_unsigned<T>::type;
+    return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+inline T WrappingMul(T a, T b) {
+  if constexpr (std::is_integral<T>::value) {
+    // Promote through uint64 so that uint16/uint8 products cannot overflow int.
+    return static_cast<T>(static_cast<uint64_t>(static_cast<int64_t>(a)) *
+                          static_cast<uint64_t>(static_cast<int64_t>(b)));
+  } else {
+    return a * b;
+  }
+}
+
+
 inline int32_t RoundingDivideByPOT(int32_t x, int exponent) {
   const int32_t mask = static_cast<int32_t>((1ll << exponent) - 1);
   const int32_t remainder = x & mask;
@@ -81,9 +113,12 @@ inline int32_t MultiplyByQuantizedMultiplier(int64_t x, int32_t multiplier,
                                              int shift) {
   const int32_t reduced =
       multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
-  const int64_t total_shift = 15 - shift;
+  // Multipliers of 2^15 and more (only from hostile scales) shift by at
+  // least 1; hostile accumulators wrap as the reference's do in practice.
+  const int64_t total_shift = shift < 15 ? 15 - shift : 1;
   const int64_t round = static_cast<int64_t>(1) << (total_shift - 1);
-  const int64_t result = (x * static_cast<int64_t>(reduced) + round) >> total_shift;
+  const int64_t result =
+      WrappingAdd(WrappingMul(x, static_cast<int64_t>(reduced)), round) >> total_shift;
   return static_cast<int32_t>(result);
 }
 

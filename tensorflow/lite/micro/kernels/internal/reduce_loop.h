@@ -17,6 +17,7 @@
 #include <type_traits>
 
 #include "tensorflow/lite/micro/core/tensor.h"
+#include "tensorflow/lite/micro/kernels/internal/quantization.h"
 
 namespace tflm {
 
@@ -127,28 +128,6 @@ void ReduceLoop(const ReduceShape& shape, const T* in, Acc* acc,
       index[g] = 0;
     }
     if (g < 0) return;
-  }
-}
-
-// Integer arithmetic that wraps like TFLite's kernels do in practice, without
-// the undefined behaviour of signed overflow; plain arithmetic for floats.
-template <typename T>
-inline T WrappingAdd(T a, T b) {
-  if constexpr (std::is_integral<T>::value) {
-    using U = typename std::make_unsigned<T>::type;
-    return static_cast<T>(static_cast<U>(static_cast<U>(a) + static_cast<U>(b)));
-  } else {
-    return a + b;
-  }
-}
-template <typename T>
-inline T WrappingMul(T a, T b) {
-  if constexpr (std::is_integral<T>::value) {
-    // Promote through uint64 so that uint16/uint8 products cannot overflow int.
-    return static_cast<T>(static_cast<uint64_t>(static_cast<int64_t>(a)) *
-                          static_cast<uint64_t>(static_cast<int64_t>(b)));
-  } else {
-    return a * b;
   }
 }
 

@@ -1,4 +1,5 @@
 #include "tensorflow/lite/micro/kernels/internal/shape_concat.h"
+#include "tensorflow/lite/micro/kernels/internal/quantization.h"
 
 #include <cmath>
 #include <cstring>
@@ -63,7 +64,7 @@ void RequantizeBlock(const T* src, T* dst, uint32_t n,
   for (uint32_t i = 0; i < n; ++i) {
     // Kept as two roundings (no fused multiply-add) to match the reference.
     volatile float product = static_cast<float>(src[i]) * r.scale;
-    int32_t v = static_cast<int32_t>(std::round(product + r.bias)) + zero_point;
+    int32_t v = TruncateToInt32(std::round(product + r.bias)) + zero_point;
     dst[i] = static_cast<T>(v < kMin ? kMin : (v > kMax ? kMax : v));
   }
 }

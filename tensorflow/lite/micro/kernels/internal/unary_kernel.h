@@ -108,10 +108,7 @@ inline Status Init(OpContext& ctx) {
 
 template <class Op>
 Status Prepare(OpContext& ctx) {
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(1, 1));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   const Tensor* input = ctx.input(0);
-  if (input == nullptr) return ctx.Error(Status::kInvalidArgument, "input is missing");
   if ((Op::kTypes & TypeBit(input->type)) == 0) {
     return ctx.Error(Status::kUnsupported, "%s does not support %s inputs", Op::kName,
                      DataTypeName(input->type));
