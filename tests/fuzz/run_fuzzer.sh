@@ -41,5 +41,5 @@ echo "fuzzing for ${seconds}s from $(ls "$seeds" | wc -l) seeds"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1:detect_leaks=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 "$build/cmake/model_fuzzer" "$build/corpus" "$seeds" \
-  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=1048576 \
+  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=262144 \
   -artifact_prefix="$build/artifacts/" -print_final_stats=1 "$@"

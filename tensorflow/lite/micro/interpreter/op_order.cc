@@ -151,7 +151,9 @@ Status MicroInterpreter::OrderNodes(uint32_t s) {
         const int32_t t = node.inputs[k];
         if (t < 0) continue;
         ++w.uses[t];
-        if (w.producer[t] >= 0) ++pending;
+        // An op that updates a tensor in place (reads and writes it) does
+        // not wait for itself.
+        if (w.producer[t] >= 0 && w.producer[t] != static_cast<int32_t>(o)) ++pending;
       }
       for (uint32_t p = 0; p < o; ++p) {
         if (Conflict(w.kind[p], w.key[p], w.kind[o], w.key[o])) ++pending;

@@ -417,7 +417,10 @@ Status Model::VerifyTensor(uint32_t s, uint32_t t, const fb::Table& tensor,
                         static_cast<long long>(zp_max));
       }
     }
-    const int32_t qdim = q.Scalar<int32_t>(kQQuantizedDimension, 0);
+    // A 1-D tensor's channel axis is 0 whatever quantized_dimension says:
+    // converters leave a stale one on per-channel biases (the person
+    // detection model's), and TFLite reads those as axis 0.
+    const int32_t qdim = shape.size == 1 ? 0 : q.Scalar<int32_t>(kQQuantizedDimension, 0);
     if (ok && scale.size > 1) {
       if (qdim < 0 || static_cast<uint32_t>(qdim) >= shape.size ||
           static_cast<uint32_t>(shape[qdim]) != scale.size) {
@@ -466,7 +469,10 @@ QuantParams Model::quantization(uint32_t s, uint32_t t) const {
   p.count = static_cast<int32_t>(scale.size);
   p.zero_points = zero_point.data;
   p.zero_point_count = static_cast<int32_t>(zero_point.size);
-  p.quantized_dimension = q.Scalar<int32_t>(kQQuantizedDimension, 0);
+  // As the verifier: a 1-D tensor's channel axis is 0.
+  p.quantized_dimension = Int32VectorUnchecked(tensor, kShape).size == 1
+                              ? 0
+                              : q.Scalar<int32_t>(kQQuantizedDimension, 0);
   return p;
 }
 
