@@ -238,6 +238,78 @@ void OpContext::AllowInPlace(int out, int in) {
   share[out_index] = -2 - in_index;
 }
 
+Status OpContext::AllowOutputShapeAtEval(int k, bool* may_differ) {
+  Tensor* t = output(k);
+  if (t == nullptr) return Error(Status::kInvalidArgument, "output %d is missing", k);
+  if (phase_ != OpPhase::kPrepare) {
+    return Error(Status::kFailedPrecondition, "AllowOutputShapeAtEval called outside prepare");
+  }
+  if (t->kind != TensorKind::kPlanned || (t->flags & kTensorOwnsShape) != 0 ||
+      t->type == DataType::kString) {
+    return Error(Status::kUnsupported,
+                 "output %d ('%s') is not a plain planned tensor: its shape cannot be set "
+                 "during invoke",
+                 k, output_name(k));
+  }
+  if ((t->flags & kTensorPrepareShape) == 0) {
+    // Still the model's (read-only) shape: copy it into storage of this plan.
+    int32_t* storage = static_cast<int32_t*>(interpreter_->arena_.AllocatePersistent(
+        sizeof(int32_t) * kMaxRank, alignof(int32_t), AllocationKind::kTensorShapes));
+    if (storage == nullptr) {
+      return Error(Status::kArenaTooSmall, "arena is too small: needs at least %zu bytes",
+                   interpreter_->arena_.required_bytes());
+    }
+    for (int i = 0; i < t->rank; ++i) storage[i] = t->dims[i];
+    t->dims = storage;
+    t->flags |= kTensorPrepareShape;
+  }
+  const int index = output_index(k);
+  bool read = interpreter_->subgraphs_[subgraph_].claimed;
+  const int n = interpreter_->num_nodes(subgraph_);
+  for (int o = 0; o < n && !read; ++o) {
+    if (o == op_index_) continue;
+    const Node& node = interpreter_->node(subgraph_, o);
+    for (int i = 0; i < node.num_inputs; ++i) {
+      if (node.inputs[i] == index) read = true;
+    }
+  }
+  *may_differ = !read;
+  return Status::kOk;
+}
+
+Status OpContext::SetOutputShapeAtEval(int k, const int32_t* dims, int rank) {
+  Tensor* t = output(k);
+  if (t == nullptr) return Error(Status::kInvalidArgument, "output %d is missing", k);
+  if (phase_ != OpPhase::kEval || t->kind != TensorKind::kPlanned ||
+      (t->flags & kTensorPrepareShape) == 0) {
+    return Error(Status::kFailedPrecondition,
+                 "output %d ('%s'): its shape can be set during invoke only in eval, after "
+                 "prepare called AllowOutputShapeAtEval",
+                 k, output_name(k));
+  }
+  if (rank != t->rank) {
+    return Error(Status::kInvalidArgument,
+                 "output %d ('%s') was prepared with rank %d, not %d", k, output_name(k),
+                 static_cast<int>(t->rank), rank);
+  }
+  int64_t bytes = static_cast<int64_t>(DataTypeSize(t->type));
+  for (int i = 0; i < rank; ++i) {
+    if (dims[i] < 0) {
+      return Error(Status::kInvalidArgument, "negative dimension %d",
+                   static_cast<int>(dims[i]));
+    }
+    bytes *= dims[i];
+    if (bytes > static_cast<int64_t>(t->bytes)) {
+      return Error(Status::kInvalidArgument,
+                   "output %d ('%s') needs more than the %u bytes planned for it", k,
+                   output_name(k), t->bytes);
+    }
+  }
+  int32_t* storage = const_cast<int32_t*>(t->dims);  // this plan's storage
+  for (int i = 0; i < rank; ++i) storage[i] = dims[i];
+  return Status::kOk;
+}
+
 Status OpContext::MaterializeOutput(int k) {
   Tensor* t = output(k);
   if (t == nullptr) return Error(Status::kInvalidArgument, "output %d is missing", k);

@@ -173,6 +173,29 @@ class OpContext {
   // elements at the same index, so overwriting as it goes is safe.
   void AllowInPlace(int out, int in);
 
+  // ---- output shapes that only eval knows ----
+  // For an output whose shape is a value computed during invoke (a
+  // TRANSPOSE_CONV output_shape fed by a graph input). Memory is planned at
+  // prepare, so prepare gives the output the largest shape eval may set
+  // (SetShape as usual: the planner sizes the output from it, and the ops
+  // that read the output are prepared with it), then calls
+  // AllowOutputShapeAtEval. Eval sets the shape of the invoke with
+  // SetOutputShapeAtEval.
+  //
+  // The rule: an op that reads the output was prepared with the prepared
+  // shape, so eval may set another shape only when none does — no other op
+  // of the subgraph reads the output, and the subgraph is not run by IF or
+  // WHILE (they take its outputs at their prepared shapes). Prepare learns
+  // which in `*may_differ`; when false, the kernel's eval must keep to the
+  // prepared shape (and say so when the value it computes differs). The
+  // output's `bytes` stay the planned size (callers read its dims); its
+  // dims are those of the last eval until the next prepare sets them again.
+  // Prepare only: gives output k's dims storage for this plan.
+  Status AllowOutputShapeAtEval(int k, bool* may_differ);
+  // Eval only, after AllowOutputShapeAtEval: output k's shape for this
+  // invoke. Same rank as prepared, no more bytes than planned.
+  Status SetOutputShapeAtEval(int k, const int32_t* dims, int rank);
+
   // ---- values known at prepare (shape arithmetic, resource ids) ----
   // Gives output `k` storage for the current plan (arena tail, released at
   // re-prepare) and marks it kTensorValueAtPrepare: the kernel writes its
