@@ -142,21 +142,110 @@ def _requantize_model(src, dst, in_scale, in_zp, out_scale, out_zp):
     ], inputs=[0], outputs=[1])
 
 
+# Every requantization TF 2.21's QUANTIZE accepts: int8 -> int8/uint8,
+# uint8 -> int8/uint8, int16 -> int8/int16/int32, int32 -> int8/int16
+# (TFLite wants int16 zero points of 0). Scales above and below each other,
+# zero points at and away from 0; the int8 -> uint8 and uint8 -> int8 cases
+# with equal scales and zero points 128 apart take TFLite's xor shortcut.
 REQUANTIZE = [("int8", "int8", 0.05, 3, 0.021, -7),
               ("int8", "int8", 0.01, -128, 0.05, 5),
-              ("uint8", "int8", 0.1, 128, 0.1, 0),
               ("int8", "uint8", 0.02, 0, 0.03, 120),
+              ("int8", "uint8", 0.02, -5, 0.02, 123),
+              ("uint8", "int8", 0.1, 128, 0.1, 0),
+              ("uint8", "int8", 0.013, 77, 0.04, -20),
+              ("uint8", "uint8", 0.02, 100, 0.05, 30),
+              ("uint8", "uint8", 0.05, 0, 0.02, 255),
               ("int16", "int8", 0.001, 0, 0.13, 2),
-              ("int16", "int16", 0.0007, 0, 0.0003, 0)]
+              ("int16", "int16", 0.0007, 0, 0.0003, 0),
+              ("int16", "int16", 0.0002, 0, 0.0009, 0),
+              ("int16", "int32", 0.0005, 0, 0.003, 5),
+              ("int16", "int32", 0.001, 0, 0.0001, 0),
+              ("int32", "int8", 1e-5, 0, 0.02, -3),
+              ("int32", "int8", 3e-4, 7, 0.05, 4),
+              ("int32", "int8", 2.0, 0, 0.05, 4),
+              ("int32", "int16", 2e-6, -1000, 1e-4, 0),
+              ("int32", "int16", 0.5, 0, 0.1, 0)]
+
+
+def _requantize_inputs(src, dst, in_scale, in_zp, out_scale, out_zp, seed=3):
+    """Values that cover the output range and somewhat beyond, plus the
+    input type's extremes (saturation; int32 - zero point wraps as in
+    TFLite)."""
+    info = np.iinfo(src)
+    out = np.iinfo(dst)
+    reach = 1.5 * (float(out.max) - float(out.min)) * out_scale / in_scale
+    lo = int(max(info.min, in_zp - reach))
+    hi = int(min(info.max, in_zp + reach))
+    x = np.random.default_rng(seed).integers(lo, hi + 1, size=(2, 3, 40), dtype=np.int64)
+    x.flat[:4] = [info.min, info.max, info.min + 1, info.max - 1]
+    return x.astype(src)
 
 
 @pytest.mark.parametrize("case", REQUANTIZE, ids=["%s-%s-%d" % (c[0], c[1], i)
                                                   for i, c in enumerate(REQUANTIZE)])
 def test_requantize(case):
     model = _requantize_model(*case)
-    info = np.iinfo(case[0])
-    x = np.random.default_rng(3).integers(info.min, info.max + 1, size=(2, 3, 40))
-    tt.assert_same_as_reference(model, inputs=[x.astype(case[0])])
+    tt.assert_same_as_reference(model, inputs=[_requantize_inputs(*case)])
+
+
+# Requantizations only upstream TFLM accepts. TFLite's arithmetic is the same
+# for every pair, so the oracle is TFLite's int16 -> int16/int32 model fed the
+# input minus its zero point.
+TFLM_ONLY_REQUANTIZE = [("int8", "int16", 0.05, 3, 0.001, 0),
+                        ("int8", "int16", 0.002, -128, 0.003, 0),
+                        ("int8", "int32", 0.05, -7, 0.0003, 11),
+                        ("int8", "int32", 0.3, 0, 0.7, 0)]
+
+
+@pytest.mark.parametrize("case", TFLM_ONLY_REQUANTIZE,
+                         ids=["%s-%s-%d" % (c[0], c[1], i)
+                              for i, c in enumerate(TFLM_ONLY_REQUANTIZE)])
+def test_requantize_tflm_only_pairs(case):
+    src, dst, in_scale, in_zp, out_scale, out_zp = case
+    x = _requantize_inputs(*case)
+    oracle = _requantize_model("int16", dst, in_scale, 0, out_scale, out_zp)
+    want = tt.run_reference(oracle, [(x.astype(np.int16) - in_zp).astype(np.int16)])[0]
+    got = tt.run_ours(_requantize_model(*case), [x])[0]
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def _quantize_model(dst, scale, zp):
+    return _single_op_model("QUANTIZE", 2 if dst == "int16" else 1, [
+        dict(name="x", dtype="float32", shape=(2, 3, 40)),
+        dict(name="y", dtype=dst, shape=(2, 3, 40), scale=scale, zero_point=zp),
+    ], inputs=[0], outputs=[1])
+
+
+@pytest.mark.parametrize("dst,scale,zp", [("int8", 0.02, -9), ("uint8", 0.03, 131),
+                                          ("int16", 0.0004, 0)])
+def test_quantize_float(dst, scale, zp):
+    model = _quantize_model(dst, scale, zp)
+    info = np.iinfo(dst)
+    reach = 1.3 * (float(info.max) - float(info.min)) * scale
+    x = np.random.default_rng(6).uniform(-reach / 2, reach / 2, size=(2, 3, 40))
+    x = x.astype(np.float32)
+    # Ties (round half away from zero), -0, and values whose quotient leaves
+    # int32: TFLite's conversion makes them (and NaN) INT32_MIN before adding
+    # the zero point, which wraps for negative zero points.
+    x.flat[:10] = [0.5 * scale, -2.5 * scale, 7.5 * scale, -0.0, 1e30, -1e30, 3e9 * scale,
+                   np.inf, -np.inf, np.nan]
+    tt.assert_same_as_reference(model, inputs=[x])
+
+
+# Pairs neither TFLite nor TFLM quantizes between (float32 -> int4/uint4,
+# which TFLite has, need sub-byte activation tensors this runtime lacks).
+@pytest.mark.parametrize("src,dst", [("uint8", "int16"), ("int16", "uint8"),
+                                     ("int32", "int32"), ("float32", "int32"),
+                                     ("uint8", "int32")])
+def test_unsupported_quantize_pair_is_a_clear_error(src, dst):
+    tensors = [dict(name="x", dtype=src, shape=(4,)),
+               dict(name="y", dtype=dst, shape=(4,), scale=0.5, zero_point=0)]
+    if src != "float32":
+        tensors[0].update(scale=0.25, zero_point=0)
+    model = _single_op_model("QUANTIZE", 2, tensors, inputs=[0], outputs=[1])
+    with pytest.raises((RuntimeError, ValueError), match="quantizing %s to %s" % (src, dst)):
+        tt.run_ours(model, [np.zeros(4, dtype=src)])
 
 
 def _per_channel_model(op, dtype):

@@ -195,6 +195,62 @@ def test_integer_and_bool(fn, op, dtype):
         tt.assert_same_as_reference(model)
 
 
+# ---------------------------------------------------------------- GELU
+
+def _gelu_model(approximate, quant, low, high, shape):
+    tf = tt.tf()
+    return tt.convert_function(lambda x: tf.nn.gelu(x, approximate=approximate),
+                               [(shape, np.float32)], quant=quant, low=low, high=high)
+
+
+# Symmetric, mostly negative (the output saturates inside the int16 table
+# for x > 3) and narrow calibration ranges.
+GELU_RANGES = [(-4.0, 4.0), (-10.0, 3.0), (-0.5, 0.5)]
+GELU_SHAPES = {"float": (2, 128), "int8": (2, 128), "int16x8": (4, 1024)}
+
+
+@pytest.mark.parametrize("approximate", [False, True], ids=["erf", "tanh"])
+@pytest.mark.parametrize("low,high", GELU_RANGES)
+@pytest.mark.parametrize("quant", ["float", "int8", "int16x8"])
+def test_gelu(quant, low, high, approximate):
+    model = tt.cached(_gelu_model, approximate, quant, low, high, GELU_SHAPES[quant])
+    assert tt.op_names(model) == ["GELU"]
+    if quant == "int8":
+        tt.assert_same_as_reference(model, _all_int8(model))
+    elif quant == "int16x8":
+        tt.assert_same_as_reference(model, _int16_sweep())
+    else:
+        # Inputs past the range, where the erfc form avoids cancellation.
+        tt.assert_same_as_reference(model, low=1.5 * low, high=1.5 * high)
+
+
+@pytest.mark.parametrize("approximate", [False, True], ids=["erf", "tanh"])
+@pytest.mark.parametrize("shape", [(7,), (1, 3, 5, 7)])
+def test_gelu_float_shapes(shape, approximate):
+    model = tt.cached(_gelu_model, approximate, "float", -5.0, 5.0, shape)
+    assert tt.op_names(model) == ["GELU"]
+    tt.assert_same_as_reference(model, low=-5.0, high=5.0)
+
+
+def test_gelu_option_is_read():
+    # The same tanh model with GeluOptions.approximate cleared, and with the
+    # options table removed (approximate then defaults to false, as in
+    # TFLite): both must switch to the erf form.
+    def clear(m, s):
+        m.subgraphs[0].operators[0].builtinOptions.approximate = False
+
+    def strip(m, s):
+        op = m.subgraphs[0].operators[0]
+        op.builtinOptionsType = 0
+        op.builtinOptions = None
+    base = tt.cached(_gelu_model, True, "int16x8", -4.0, 4.0, (4, 1024))
+    x = _int16_sweep()
+    _, tanh = tt.assert_same_as_reference(base, x)
+    for edit in (clear, strip):
+        _, erf = tt.assert_same_as_reference(_edit(base, edit), x)
+        assert not np.array_equal(erf[0], tanh[0])
+
+
 # ---------------------------------------------------------------- softmax
 
 def _softmax_model(kind, quant, shape):

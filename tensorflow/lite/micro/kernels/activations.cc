@@ -1,10 +1,11 @@
 // Pointwise activations: RELU RELU6 RELU_N1_TO_1 LEAKY_RELU HARD_SWISH
-// LOGISTIC TANH, on the shared Prepare/Eval of internal/unary_kernel.h.
+// LOGISTIC TANH GELU, on the shared Prepare/Eval of internal/unary_kernel.h.
 //
 // int8 runs through a 256-entry table filled at prepare with the result of
-// TFLite's reference integer arithmetic for each input byte (LOGISTIC/TANH:
-// dequantize -> f -> quantize, as TFLite's reference kernels do); int16 uses
-// the reference per-element formulas.
+// TFLite's reference integer arithmetic for each input byte (LOGISTIC/TANH/
+// GELU: dequantize -> f -> quantize, as TFLite's reference kernels do); int16
+// uses the reference per-element formulas, or (GELU) TFLite's 513-entry
+// interpolated table.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -300,6 +301,40 @@ struct TanhOp : unary::OpDefaults {
   }
 };
 
+// ---- GELU: x * Phi(x), with Phi from erfc (the form TFLite uses: no
+// cancellation for large negative x) or, when GeluOptions.approximate is set,
+// from the tanh approximation. The quantized tables are filled from Float,
+// as TFLite fills its tables from the same scalar libm formulas (its float
+// kernel uses vectorized erfc/tanh, hence a tolerance there).
+
+constexpr int kGeluApproximateField = 0;  // GeluOptions.approximate
+
+// 1/sqrt(2) and sqrt(2/pi) rounded to float as TFLite rounds them (the latter
+// from the double product 2/sqrt(pi) * 1/sqrt(2)).
+constexpr float kSqrtHalf = static_cast<float>(0.70710678118654752440);
+constexpr float kSqrtTwoOverPi =
+    static_cast<float>(1.12837916709551257390 * 0.70710678118654752440);
+
+inline float GeluFloat(float x) { return 0.5f * x * std::erfc(x * -kSqrtHalf); }
+
+inline float GeluApproximateFloat(float x) {
+  return 0.5f * x * (1.0f + std::tanh(kSqrtTwoOverPi * (x + 0.044715f * x * x * x)));
+}
+
+struct GeluOp : unary::OpDefaults {
+  static constexpr const char* kName = "GELU";
+  static constexpr uint32_t kTypes = unary::kF32 | unary::kI8 | unary::kI16;
+  static constexpr bool kInt16Lut = true;
+  static constexpr Int16LutRange kInt16LutRange = Int16LutRange::kSaturateEntries;
+  static float Float(float x, const UnaryParams& p) {
+    return p.approximate ? GeluApproximateFloat(x) : GeluFloat(x);
+  }
+  static Status PrepareOptions(OpContext& ctx, UnaryParams* p) {
+    p->approximate = ctx.builtin_options().Bool(kGeluApproximateField, false);
+    return Status::kOk;
+  }
+};
+
 // Everything a template argument, so the registration is constant-initialized:
 // no run-time guard (which on a microcontroller pulls in locking and the C++
 // exception runtime).
@@ -321,5 +356,7 @@ const OpRegistration* Register_LEAKY_RELU() { return Registration<LeakyReluOp, 2
 const OpRegistration* Register_HARD_SWISH() { return Registration<HardSwishOp, 1>(); }
 const OpRegistration* Register_LOGISTIC() { return Registration<LogisticOp, 3>(); }
 const OpRegistration* Register_TANH() { return Registration<TanhOp, 3>(); }
+// Version 2: int8 (and int16) inputs.
+const OpRegistration* Register_GELU() { return Registration<GeluOp, 2>(); }
 
 }  // namespace tflm

@@ -1,8 +1,11 @@
 // QUANTIZE: float32 -> int8/uint8/int16 (per-tensor or per-channel affine
-// quantization), and requantization between int8, uint8 and int16 with a new
-// scale and zero point. Bit-exact with TFLite's reference kernel:
+// quantization), and requantization to a new scale and zero point between the
+// integer types TFLite or upstream TFLM accept (see SelectRequantize).
+// Bit-exact with TFLite's reference kernel:
 //   quantize:   q = clamp(round_half_away(x / scale) + zero_point)
 //   requantize: q = clamp(MultiplyByQuantizedMultiplier(x - in_zp, M, s) + out_zp)
+// with int32 arithmetic that wraps as TFLite's does for int32 operands (an
+// int32 output is not clamped).
 #include <cmath>
 #include <cstdint>
 
@@ -33,23 +36,29 @@ struct OpData {
   int32_t output_zero_point;
 };
 
+// static_cast<int32_t>(x) as x86 computes it: NaN and values outside
+// int32's range give INT32_MIN (float compares: no double math on an FPU
+// without it).
+inline int32_t FloatToInt32(float x) {
+  return x >= -2147483648.0f && x < 2147483648.0f ? static_cast<int32_t>(x) : INT32_MIN;
+}
+
 template <typename OutT>
 void QuantizeFloat(const OpData& data, const void* in, void* out) {
   const float* src = static_cast<const float*>(in);
   OutT* dst = static_cast<OutT*>(out);
+  const int32_t lo = QuantizedMin<OutT>();
+  const int32_t hi = QuantizedMax<OutT>();
   for (int32_t o = 0; o < data.outer; ++o) {
     for (int32_t c = 0; c < data.channels; ++c) {
       const float scale = data.scales[c];
       const int32_t zero_point = data.zero_points[c];
-      // Clamping the rounded value before adding the zero point gives the
-      // reference's result without int32 overflow for huge inputs.
-      const float lo = static_cast<float>(QuantizedMin<OutT>() - zero_point);
-      const float hi = static_cast<float>(QuantizedMax<OutT>() - zero_point);
       for (int32_t i = 0; i < data.inner; ++i) {
-        float r = RoundHalfAway(src[i] / scale);
-        // NaN goes to the low end (TFLite's conversion gives INT32_MIN there).
-        r = r >= lo ? (r > hi ? hi : r) : lo;
-        dst[i] = static_cast<OutT>(static_cast<int32_t>(r) + zero_point);
+        // As TFLite's reference: NaN and quotients beyond int32 become
+        // INT32_MIN before the zero point is added (wrapping), so they land
+        // at the low end, or at the high end when the zero point is negative.
+        const int32_t v = WrappingAdd(FloatToInt32(RoundHalfAway(src[i] / scale)), zero_point);
+        dst[i] = static_cast<OutT>(v < lo ? lo : (v > hi ? hi : v));
       }
       src += data.inner;
       dst += data.inner;
@@ -65,26 +74,46 @@ void Requantize(const OpData& data, const void* in, void* out) {
   const int32_t lo = QuantizedMin<OutT>();
   const int32_t hi = QuantizedMax<OutT>();
   for (int32_t i = 0; i < count; ++i) {
-    int32_t v = MultiplyByQuantizedMultiplier(
-                    static_cast<int32_t>(src[i]) - data.input_zero_point,
-                    data.multiplier, data.shift) +
-                data.output_zero_point;
-    v = v < lo ? lo : (v > hi ? hi : v);
+    const int32_t centered = static_cast<int32_t>(static_cast<uint32_t>(src[i]) -
+                                                  static_cast<uint32_t>(data.input_zero_point));
+    int32_t v = WrappingAdd(MultiplyByQuantizedMultiplier(centered, data.multiplier, data.shift),
+                            data.output_zero_point);
+    if constexpr (sizeof(OutT) < sizeof(int32_t)) v = v < lo ? lo : (v > hi ? hi : v);
     dst[i] = static_cast<OutT>(v);
   }
 }
 
-QuantizeFn SelectQuantize(DataType in, DataType out) {
-  if (in == DataType::kFloat32) {
-    return misc::VisitQuantizedType<QuantizeFn>(out, [](auto out_tag) -> QuantizeFn {
-      return &QuantizeFloat<typename decltype(out_tag)::type>;
-    });
+constexpr int TypePair(DataType in, DataType out) {
+  return static_cast<int>(in) * kNumDataTypes + static_cast<int>(out);
+}
+
+// The requantizations TF 2.21's QUANTIZE accepts (int8 -> int8/uint8,
+// uint8 -> int8/uint8, int16 -> int8/int16/int32, int32 -> int8/int16) and
+// those only upstream TFLM has (int8 -> int16/int32); the arithmetic is the
+// same for all.
+QuantizeFn SelectRequantize(DataType in, DataType out) {
+  switch (TypePair(in, out)) {
+    case TypePair(DataType::kInt8, DataType::kInt8): return &Requantize<int8_t, int8_t>;
+    case TypePair(DataType::kInt8, DataType::kUInt8): return &Requantize<int8_t, uint8_t>;
+    case TypePair(DataType::kInt8, DataType::kInt16): return &Requantize<int8_t, int16_t>;
+    case TypePair(DataType::kInt8, DataType::kInt32): return &Requantize<int8_t, int32_t>;
+    case TypePair(DataType::kUInt8, DataType::kInt8): return &Requantize<uint8_t, int8_t>;
+    case TypePair(DataType::kUInt8, DataType::kUInt8): return &Requantize<uint8_t, uint8_t>;
+    case TypePair(DataType::kInt16, DataType::kInt8): return &Requantize<int16_t, int8_t>;
+    case TypePair(DataType::kInt16, DataType::kInt16): return &Requantize<int16_t, int16_t>;
+    case TypePair(DataType::kInt16, DataType::kInt32): return &Requantize<int16_t, int32_t>;
+    case TypePair(DataType::kInt32, DataType::kInt8): return &Requantize<int32_t, int8_t>;
+    case TypePair(DataType::kInt32, DataType::kInt16): return &Requantize<int32_t, int16_t>;
+    default: return nullptr;
   }
-  return misc::VisitQuantizedType<QuantizeFn>(in, [out](auto in_tag) {
-    using InT = typename decltype(in_tag)::type;
-    return misc::VisitQuantizedType<QuantizeFn>(out, [](auto out_tag) -> QuantizeFn {
-      return &Requantize<InT, typename decltype(out_tag)::type>;
-    });
+}
+
+// float32 -> int8, uint8, int16. (TFLite also quantizes to int4/uint4, which
+// this runtime has no activation tensors for.)
+QuantizeFn SelectQuantize(DataType in, DataType out) {
+  if (in != DataType::kFloat32) return SelectRequantize(in, out);
+  return misc::VisitQuantizedType<QuantizeFn>(out, [](auto out_tag) -> QuantizeFn {
+    return &QuantizeFloat<typename decltype(out_tag)::type>;
   });
 }
 
@@ -100,8 +129,10 @@ Status Prepare(OpContext& ctx) {
   data->run = SelectQuantize(input->type, output->type);
   if (data->run == nullptr) {
     return ctx.Error(Status::kUnsupported,
-                     "quantizing %s to %s is not supported (input float32, "
-                     "int8, uint8 or int16; output int8, uint8 or int16)",
+                     "quantizing %s to %s is not supported (float32 -> int8, "
+                     "uint8 or int16; int8 -> int8, uint8, int16 or int32; "
+                     "uint8 -> int8 or uint8; int16 -> int8, int16 or int32; "
+                     "int32 -> int8 or int16)",
                      DataTypeName(input->type), DataTypeName(output->type));
   }
   const QuantParams out_q = ctx.output_quant(0);

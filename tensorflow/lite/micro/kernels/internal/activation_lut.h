@@ -55,14 +55,25 @@ void PopulateInt8Lut(float input_scale, int32_t input_zero_point, float output_s
   }
 }
 
+// How PopulateInt16Lut treats transformed values outside the output range.
+enum class Int16LutRange {
+  // Clamped to the output range before sampling (NaN counts as the lowest
+  // value): the EXP, LOG, RSQRT and softmax tables, bit-exact with TFLite's.
+  kClampTransformed,
+  // Sampled as they are, only the table entries saturate: TFLite's GELU
+  // table. The two differ in the segment where the function leaves the
+  // output range.
+  kSaturateEntries,
+};
+
 // Fills `lut` (513 entries) for an int16 -> int16 function. Each entry is
 // the sampled value corrected by half the error of linear interpolation at
-// the segment's midpoint. Transformed values are clamped to the output range
-// (NaN counts as the lowest value). `Real` is float or double: TFLite uses
-// double for the softmax tables and float elsewhere.
+// the segment's midpoint. `Real` is float or double: TFLite uses double for
+// the softmax tables and float elsewhere.
 template <typename Real, typename F>
 void PopulateInt16Lut(Real input_scale, int32_t input_zero_point, Real output_scale,
-                      int32_t output_zero_point, F f, int16_t* lut) {
+                      int32_t output_zero_point, F f, int16_t* lut,
+                      Int16LutRange range = Int16LutRange::kClampTransformed) {
   const Real input_min = input_scale * static_cast<Real>(-32768 - input_zero_point);
   const Real input_max = input_scale * static_cast<Real>(32767 - input_zero_point);
   const Real output_min = output_scale * static_cast<Real>(-32768 - output_zero_point);
@@ -71,13 +82,19 @@ void PopulateInt16Lut(Real input_scale, int32_t input_zero_point, Real output_sc
   const Real step = (input_max - input_min) / kSteps;
   const Real half_step = step / 2;
   const Real to_table = static_cast<Real>(65536) / (output_max - output_min);
+  const bool clamp = range == Int16LutRange::kClampTransformed;
   auto eval = [&](Real x) {
     Real y = f(x);
-    if (std::isnan(y) || y < output_min) y = output_min;
-    if (y > output_max) y = output_max;
+    if (clamp) {
+      if (std::isnan(y) || y < output_min) y = output_min;
+      if (y > output_max) y = output_max;
+    }
     return y;
   };
+  // NaN (only unclamped, from hostile scales) gives 0, as TFLite's float ->
+  // int16 conversion does in practice on x86 (INT32_MIN cut to 16 bits).
   auto clamp16 = [](Real v) {
+    if (std::isnan(v)) return int16_t{0};
     return static_cast<int16_t>(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
   };
   for (int i = 0; i < kSteps; ++i) {

@@ -59,6 +59,7 @@ struct UnaryParams {
   bool needs_rescale = false;  // ABS: input and output scales differ
   bool quantized = false;      // int16 ABS: quantized or plain integer abs
   bool inputs_nonnegative = false;  // RSQRT: eval rejects inputs below zero
+  bool approximate = false;    // GELU: tanh approximation instead of erf
 };
 
 // ---- Op interface (all static) ----
@@ -68,7 +69,8 @@ struct UnaryParams {
 //     int8:  kInt8Exact ? int32_t Int8Exact(int32_t q, const QuantInfo&,
 //                                           const UnaryParams&)
 //                       : the table is dequantize -> Float -> quantize
-//     int16: kInt16Lut ? table over Float (float math)
+//     int16: kInt16Lut ? table over Float (float math; kInt16LutRange says
+//                        how values outside the output range are sampled)
 //                      : int16_t Int16(int16_t x, const UnaryParams& p)
 //            kPlainInt16: int16 tensors may also come without quantization
 //     int32/int64: template <typename T> T Integer(T x)
@@ -150,7 +152,8 @@ Status Prepare(OpContext& ctx) {
         const UnaryParams& p = *params;
         PopulateInt16Lut<float>(q.input_scale, q.input_zero_point, q.output_scale,
                                 q.output_zero_point,
-                                [&p](float x) { return Op::Float(x, p); }, lut);
+                                [&p](float x) { return Op::Float(x, p); }, lut,
+                                Op::kInt16LutRange);
         params->lut16 = lut;
       }
     }
@@ -243,6 +246,7 @@ Status Eval(OpContext& ctx) {
 struct OpDefaults {
   static constexpr bool kInt8Exact = false;
   static constexpr bool kInt16Lut = false;
+  static constexpr Int16LutRange kInt16LutRange = Int16LutRange::kClampTransformed;
   static constexpr bool kPlainInt16 = false;  // int16 without quantization
   // Reads builtin options into the params (every dtype).
   static Status PrepareOptions(OpContext&, UnaryParams*) { return Status::kOk; }
