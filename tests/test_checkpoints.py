@@ -150,19 +150,21 @@ def test_mismatching_names_or_shapes_change_no_variable(guide, trained, tmp_path
     np.testing.assert_array_equal(infer(fresh), infer(it))
 
 
-def test_failed_save_keeps_the_previous_checkpoint(trained):
+def test_failed_save_keeps_the_previous_checkpoint(trained, tmp_path):
     """A save that cannot complete (here: its temporary file cannot be
-    created, because a directory has that name) fails clearly and leaves the
-    previous checkpoint as it was."""
+    created, because a 250-byte file name leaves no room for the temporary
+    name's suffix) fails clearly and leaves the previous checkpoint as it was."""
     it, path = trained
     good = open(path, "rb").read()
-    os.mkdir(path + ".tmp")
-    with pytest.raises(RuntimeError, match="cannot create checkpoint"):
-        it.get_signature_runner("save")(checkpoint_path=np.array(path))
-    assert open(path, "rb").read() == good
-    os.rmdir(path + ".tmp")
+    long_path = str(tmp_path / ("w" * 250))
+    with open(long_path, "wb") as f:
+        f.write(good)
+    with pytest.raises(RuntimeError, match="cannot create checkpoint .*w{250}"):
+        it.get_signature_runner("save")(checkpoint_path=np.array(long_path))
+    assert open(long_path, "rb").read() == good
+    assert sorted(os.listdir(tmp_path)) == sorted(["w.ckpt", "w" * 250])
     it.get_signature_runner("save")(checkpoint_path=np.array(path))
-    assert not os.path.exists(path + ".tmp")
+    assert sorted(os.listdir(tmp_path)) == sorted(["w.ckpt", "w" * 250])
 
 
 def test_save_to_a_missing_directory_is_an_error(trained, tmp_path):

@@ -5,15 +5,38 @@
 // MicroInterpreter. Inputs are copied into the arena, outputs are copied out
 // into new numpy arrays, so nothing handed to Python aliases the arena.
 // Errors from the core become ValueError (bad model, bad argument,
-// unsupported op) or RuntimeError (arena, kernel failure).
+// unsupported op) or RuntimeError (arena, kernel failure); an index out of
+// range is IndexOutOfRangeError (both IndexError, as upstream raises, and
+// ValueError).
+//
+// Nothing a model, an argument or a call pattern does may crash the process:
+//   - copies in and out move exactly the bytes the tensor's shape needs, and
+//     refuse a tensor whose storage is smaller than its shape;
+//   - every method takes the interpreter's mutex, so one interpreter used
+//     from several threads runs one call at a time (invoke still releases
+//     the GIL, so separate interpreters run in parallel);
+//   - text from the model or the core (names, messages) need not be UTF-8:
+//     invalid bytes become \xNN escapes instead of a UnicodeDecodeError;
+//   - a custom-op registerer must live in a library of its own, not in the C
+//     or Python runtime (whose functions would be called with our arguments).
 #include <dlfcn.h>
+#if defined(__linux__) || defined(__FreeBSD__)
+#include <link.h>
+#define TFLM_HAVE_DL_ITERATE_PHDR 1
+#endif
+#include <unistd.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <mutex>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -30,13 +53,65 @@ namespace tflm {
 namespace {
 
 constexpr size_t kMaxCustomOps = 64;
+// The largest arena the binding allocates (runtime.py checks the same bound
+// first, with a friendlier message).
+constexpr size_t kMaxArenaBytes = size_t{1} << 40;
+
+// An index out of range; raised as IndexOutOfRangeError (IndexError and
+// ValueError), whose type object the module owns.
+class IndexOutOfRange : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+py::handle g_index_out_of_range;  // borrowed from the module's attribute
+
+// Text from the model or the core, which need not be UTF-8 (a tensor name is
+// whatever bytes the model holds).
+py::str Text(const char* data, size_t size) {
+  PyObject* s = PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(size), "backslashreplace");
+  if (s == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(s);  // owns the new reference
+}
+py::str Text(const char* s) { return s == nullptr ? py::str("") : Text(s, strlen(s)); }
+
+// Exceptions thrown by this module carry std::string messages that may hold
+// model bytes; pybind11's own translation would decode them strictly.
+void TranslateException(std::exception_ptr p) {
+  try {
+    if (p) std::rethrow_exception(p);
+  } catch (const IndexOutOfRange& e) {
+    py::set_error(g_index_out_of_range, Text(e.what()));
+  } catch (const py::value_error& e) {
+    py::set_error(PyExc_ValueError, Text(e.what()));
+  } catch (const py::type_error& e) {
+    py::set_error(PyExc_TypeError, Text(e.what()));
+  } catch (const py::index_error& e) {
+    py::set_error(PyExc_IndexError, Text(e.what()));
+  } catch (const py::builtin_exception&) {
+    throw;  // the other pybind11 exceptions, as pybind11 raises them
+  } catch (const std::runtime_error& e) {
+    py::set_error(PyExc_RuntimeError, Text(e.what()));
+  }
+}
 
 // 16-byte aligned heap storage (the binding may use the heap; the core not).
 // Not zero-filled: pages of a large arena that a plan never touches cost no
 // memory (the automatic arena leaves room for larger batches that way).
 class AlignedBuffer {
  public:
-  explicit AlignedBuffer(size_t size) : storage_(new uint8_t[size + 16]), size_(size) {
+  AlignedBuffer(size_t size, const char* what) : size_(size) {
+    if (size > kMaxArenaBytes) {
+      throw py::value_error(std::string(what) + " of " + std::to_string(size) +
+                            " bytes is larger than the most this runtime allocates (" +
+                            std::to_string(kMaxArenaBytes) + " bytes)");
+    }
+    storage_.reset(new (std::nothrow) uint8_t[size + 16]);
+    if (storage_ == nullptr) {
+      py::set_error(PyExc_MemoryError, ("cannot allocate the " + std::string(what) + " (" +
+                                        std::to_string(size) + " bytes)")
+                                           .c_str());
+      throw py::error_already_set();
+    }
     const uintptr_t p = reinterpret_cast<uintptr_t>(storage_.get());
     offset_ = static_cast<size_t>(((p + 15) & ~uintptr_t{15}) - p);
   }
@@ -85,6 +160,32 @@ py::dtype NumpyDtype(DataType type) {
   }
 }
 
+std::string ShapeText(const int32_t* dims, int rank) {
+  std::string s = "(";
+  for (int d = 0; d < rank; ++d) s += std::to_string(dims[d]) + (d + 1 < rank ? ", " : "");
+  return s + (rank == 1 ? ",)" : ")");
+}
+
+// Bytes that a tensor's shape needs at `item_size` bytes per element;
+// refuses negative (unresolved) dimensions and sizes that overflow.
+size_t ShapeBytes(const Tensor* t, size_t item_size, const std::string& what) {
+  uint64_t n = item_size;
+  const uint64_t limit = std::numeric_limits<uint32_t>::max();
+  for (int d = 0; d < t->rank; ++d) {
+    if (t->dims[d] < 0) {
+      throw std::runtime_error(what + " has an unresolved shape " +
+                               ShapeText(t->dims, t->rank) +
+                               " (resize it, or run allocate_tensors)");
+    }
+    n *= static_cast<uint64_t>(t->dims[d]);
+    if (n > limit) {
+      throw std::runtime_error(what + " has shape " + ShapeText(t->dims, t->rank) +
+                               ", larger than a tensor can be");
+    }
+  }
+  return static_cast<size_t>(n);
+}
+
 // Per-op timing through the interpreter's observer hook.
 class Timer : public InvokeObserver {
  public:
@@ -107,16 +208,21 @@ class Timer : public InvokeObserver {
   std::chrono::steady_clock::time_point start_;
 };
 
+// Where a function lives, to refuse registerers that are not custom-op code.
+// Returns "" when `fn` may be called as a registerer, else why not.
+std::string ForbiddenRegistererHome(const void* fn);
+
 class PyInterpreter {
  public:
   PyInterpreter(py::bytes model, size_t arena_size, bool preserve_all_tensors,
                 const std::vector<std::string>& registerers, bool reorder_ops)
       : resolver_(new AllOpsResolver()),
         custom_registrations_(new OpRegistration[kMaxCustomOps]) {
+    if (arena_size == 0) throw py::value_error("arena_size must be a positive number of bytes");
     const std::string bytes = model;
-    model_ = std::make_unique<AlignedBuffer>(bytes.size());
+    model_ = std::make_unique<AlignedBuffer>(bytes.size(), "model");
     memcpy(model_->data(), bytes.data(), bytes.size());
-    arena_ = std::make_unique<AlignedBuffer>(arena_size);
+    arena_ = std::make_unique<AlignedBuffer>(arena_size, "arena");
     slots_ = CustomOpSlots{resolver_.get(), custom_registrations_.get(),
                            kMaxCustomOps, 0};
     for (const std::string& name : registerers) AddRegisterer(name);
@@ -130,48 +236,89 @@ class PyInterpreter {
     if (status != Status::kOk) {
       ThrowStatus(status, interpreter_->error_message());
     }
+    input_state_.assign(interpreter_->inputs_size(), InputState::kUnset);
   }
 
+  // ---- running ----
   void Invoke() {
-    Status status;
-    {
-      py::gil_scoped_release release;
-      if (timer_ != nullptr) timer_->records_.clear();
-      status = interpreter_->Invoke();
-    }
-    // A failure while running (a kernel's run-time check, e.g. an integer
-    // division by zero) is a RuntimeError whatever its status.
-    if (status != Status::kOk && status != Status::kArenaTooSmall &&
-        status != Status::kFailedPrecondition) {
-      throw std::runtime_error(interpreter_->error_message());
-    }
-    if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
+    Lock lock(this);
+    CheckInputsSet();
+    Run(0, /*signature_call=*/false);
   }
 
   void Reset() {
+    Lock lock(this);
     const Status status = interpreter_->Reset();
     if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
   }
 
-  size_t NumInputs() const { return interpreter_->inputs_size(); }
-  size_t NumOutputs() const { return interpreter_->outputs_size(); }
-
-  int InputTensorIndex(size_t i) const {
-    CheckIndex(i, NumInputs(), "input");
-    return interpreter_->subgraph_inputs(0)[static_cast<uint32_t>(i)];
-  }
-  int OutputTensorIndex(size_t i) const {
-    CheckIndex(i, NumOutputs(), "output");
-    return interpreter_->subgraph_outputs(0)[static_cast<uint32_t>(i)];
+  void InvokeSubgraph(int subgraph) {
+    Lock lock(this);
+    CheckSubgraph(subgraph);
+    Run(subgraph, /*signature_call=*/true);
   }
 
-  py::dict TensorDetails(int subgraph, int index) const {
+  // ---- inputs and outputs of subgraph 0 ----
+  size_t NumInputs() {
+    Lock lock(this);
+    return interpreter_->inputs_size();
+  }
+  size_t NumOutputs() {
+    Lock lock(this);
+    return interpreter_->outputs_size();
+  }
+  int InputTensorIndex(size_t i) {
+    Lock lock(this);
+    return InputIndex(i);
+  }
+  int OutputTensorIndex(size_t i) {
+    Lock lock(this);
+    return OutputIndex(i);
+  }
+
+  void SetInput(py::array array, size_t i) {
+    Lock lock(this);
+    const int index = InputIndex(i);
+    const std::string what = "input " + std::to_string(i) + " ('" + TensorName(0, index) + "')";
+    WriteTensor(0, index, array, what);
+  }
+
+  py::array GetOutput(size_t i) {
+    Lock lock(this);
+    const int index = OutputIndex(i);
+    const std::string what = "output " + std::to_string(i) + " ('" + TensorName(0, index) + "')";
+    const Tensor* t = GetTensorChecked(0, index);
+    if (t->kind == TensorKind::kPlanned) {
+      switch (output_state_) {
+        case OutputState::kValid:
+          break;
+        case OutputState::kNotRun:
+          // Before the first invoke an output reads as zeros (as upstream's
+          // tests expect), never as whatever the arena held; unless it is
+          // also an input that was set.
+          if (!IsSetInput(index)) return ZerosLike(t);
+          break;
+        case OutputState::kFailed:
+          throw std::runtime_error(what + " has no value: the last invoke() failed (" +
+                                   failure_ + "); call invoke() again once it succeeds");
+        case OutputState::kOverwritten:
+          throw std::runtime_error(what + " no longer holds the result of invoke(): its "
+                                   "memory was reused since, by " + overwritten_by_ +
+                                   "; call invoke() again");
+      }
+    }
+    return CopyOut(t, what);
+  }
+
+  // ---- tensors of any subgraph ----
+  py::dict TensorDetails(int subgraph, int index) {
+    Lock lock(this);
     const Tensor* t = GetTensorChecked(subgraph, index);
     const Model& model = interpreter_->model();
     const TensorInfo info = model.tensor(subgraph, index);
     const QuantParams q = model.quantization(subgraph, index);
     py::dict d;
-    d["name"] = std::string(info.name);
+    d["name"] = Text(info.name);
     d["index"] = index;
     d["subgraph"] = subgraph;
     std::vector<int32_t> shape(t->dims, t->dims + t->rank);
@@ -186,7 +333,7 @@ class PyInterpreter {
     d["shape_signature"] = py::array_t<int32_t>(signature.size(), signature.data());
     // Strings: numpy.bytes_, as tf.lite.Interpreter reports them.
     d["dtype"] = t->type == DataType::kString ? py::dtype("S") : NumpyDtype(t->type);
-    d["dtype_name"] = std::string(DataTypeName(t->type));
+    d["dtype_name"] = Text(DataTypeName(t->type));
     std::vector<float> scales(q.count);
     std::vector<int32_t> zero_points(q.count);
     for (int i = 0; i < q.count; ++i) {
@@ -202,54 +349,99 @@ class PyInterpreter {
                                        q.count > 0 ? q.zero_point(0) : 0);
     d["bytes"] = t->bytes;
     const char* kinds[] = {"unused", "constant", "planned", "persistent"};
-    d["allocation"] = std::string(kinds[static_cast<int>(t->kind)]);
+    const int kind = static_cast<int>(t->kind);
+    d["allocation"] = Text(kind >= 0 && kind < 4 ? kinds[kind] : "unknown");
     return d;
   }
 
-  void SetInput(py::array array, size_t i) {
-    CheckIndex(i, NumInputs(), "input");
-    Tensor* t = interpreter_->input(i);
-    const TensorInfo info = interpreter_->model().tensor(0, InputTensorIndex(i));
-    if (t->type == DataType::kString) {
-      SetStringTensor(InputTensorIndex(i), 0, array, info.name);
-      return;
+  py::array GetTensor(int index, int subgraph) {
+    Lock lock(this);
+    const Tensor* t = GetTensorChecked(subgraph, index);
+    return CopyOut(t, TensorWhat(subgraph, index));
+  }
+
+  void SetTensor(int index, int subgraph, py::array array) {
+    Lock lock(this);
+    GetTensorChecked(subgraph, index);
+    WriteTensor(subgraph, index, array, TensorWhat(subgraph, index));
+  }
+
+  void ResizeTensor(int index, int subgraph, const std::vector<int32_t>& dims) {
+    Lock lock(this);
+    GetTensorChecked(subgraph, index);
+    Resize(subgraph, index, dims);
+  }
+
+  void AllocateTensors() {
+    Lock lock(this);
+    Replan();
+  }
+
+  // A whole signature call under one lock, so calls from several threads
+  // cannot interleave their inputs: `inputs` are (tensor index, array)
+  // pairs of `subgraph`, resized when their shape differs (a dynamic
+  // batch), then set; returns the arrays of `outputs` (tensor indices).
+  py::list RunSignature(int subgraph, const std::vector<std::pair<int, py::array>>& inputs,
+                        const std::vector<int>& outputs) {
+    Lock lock(this);
+    CheckSubgraph(subgraph);
+    bool resized = false;
+    for (const auto& input : inputs) {
+      const Tensor* t = GetTensorChecked(subgraph, input.first);
+      if (t->type == DataType::kString) continue;
+      const py::array& array = input.second;
+      bool same = array.ndim() == t->rank;
+      for (int d = 0; same && d < t->rank; ++d) same = array.shape(d) == t->dims[d];
+      if (same) continue;
+      std::vector<int32_t> dims;
+      for (py::ssize_t d = 0; d < array.ndim(); ++d) {
+        if (array.shape(d) > std::numeric_limits<int32_t>::max()) {
+          throw py::value_error(TensorWhat(subgraph, input.first) + ": dimension " +
+                                std::to_string(array.shape(d)) + " is too large");
+        }
+        dims.push_back(static_cast<int32_t>(array.shape(d)));
+      }
+      Resize(subgraph, input.first, dims);
+      resized = true;
     }
-    const py::dtype expected = NumpyDtype(t->type);
-    if (!array.dtype().is(expected)) {
-      throw py::value_error("input " + std::to_string(i) + " ('" + info.name +
-                            "') expects dtype " + DataTypeName(t->type) +
-                            ", got " + std::string(py::str(array.dtype())));
+    if (resized) Replan();
+    // Strings first: a longer string re-plans the arena.
+    for (const auto& input : inputs) {
+      if (GetTensorChecked(subgraph, input.first)->type == DataType::kString) {
+        WriteTensor(subgraph, input.first, input.second, TensorWhat(subgraph, input.first));
+      }
     }
-    CheckShape(array, t, "input " + std::to_string(i) + " ('" + info.name + "')");
-    py::array contiguous = py::array::ensure(array, py::array::c_style);
-    memcpy(t->data, contiguous.data(), t->bytes);
+    for (const auto& input : inputs) {
+      if (GetTensorChecked(subgraph, input.first)->type != DataType::kString) {
+        WriteTensor(subgraph, input.first, input.second, TensorWhat(subgraph, input.first));
+      }
+    }
+    Run(subgraph, /*signature_call=*/true);
+    py::list out;
+    for (int index : outputs) {
+      const Tensor* t = GetTensorChecked(subgraph, index);  // before naming it
+      out.append(CopyOut(t, TensorWhat(subgraph, index)));
+    }
+    return out;
   }
 
-  py::array GetOutput(size_t i) const {
-    CheckIndex(i, NumOutputs(), "output");
-    return CopyOut(interpreter_->output(i));
-  }
-
-  py::array GetTensor(int index, int subgraph) const {
-    return CopyOut(GetTensorChecked(subgraph, index));
-  }
-
-  // ---- signatures and tensors of any subgraph ----
-  py::list Signatures() const {
+  // ---- the model's structure ----
+  py::list Signatures() {
+    Lock lock(this);
     py::list out;
     const Model& model = interpreter_->model();
     for (int i = 0; i < interpreter_->num_signatures(); ++i) {
       py::dict d;
-      d["key"] = std::string(model.signature_key(i));
+      d["key"] = Text(model.signature_key(i));
       d["subgraph"] = model.signature_subgraph(i);
       py::list inputs, outputs;
       for (uint32_t k = 0; k < model.signature_num_inputs(i); ++k) {
         const SignatureTensor t = model.signature_input(i, k);
-        inputs.append(py::make_tuple(std::string(t.name), t.tensor_index));
+        inputs.append(py::make_tuple(Text(t.name), t.tensor_index));
       }
       for (uint32_t k = 0; k < model.signature_num_outputs(i); ++k) {
         const SignatureTensor t = model.signature_output(i, k);
-        outputs.append(py::make_tuple(std::string(t.name), t.tensor_index));
+        outputs.append(py::make_tuple(Text(t.name), t.tensor_index));
       }
       d["inputs"] = inputs;
       d["outputs"] = outputs;
@@ -258,57 +450,22 @@ class PyInterpreter {
     return out;
   }
 
-  void SetTensor(int index, int subgraph, py::array array) {
-    Tensor* t = const_cast<Tensor*>(GetTensorChecked(subgraph, index));
-    const TensorInfo info = interpreter_->model().tensor(subgraph, index);
-    if (t->kind != TensorKind::kPlanned && t->kind != TensorKind::kPersistent) {
-      throw py::value_error(std::string("tensor '") + info.name +
-                            "' is not writable (it is a constant or unused)");
-    }
-    if (t->type == DataType::kString) {
-      SetStringTensor(index, subgraph, array, info.name);
-      return;
-    }
-    if (!array.dtype().is(NumpyDtype(t->type))) {
-      throw py::value_error(std::string("tensor '") + info.name + "' expects dtype " +
-                            DataTypeName(t->type) + ", got " +
-                            std::string(py::str(array.dtype())));
-    }
-    CheckShape(array, t, std::string("tensor '") + info.name + "'");
-    py::array contiguous = py::array::ensure(array, py::array::c_style);
-    if (t->bytes != 0) memcpy(t->data, contiguous.data(), t->bytes);
+  int NumSubgraphs() {
+    Lock lock(this);
+    return interpreter_->num_subgraphs();
+  }
+  int NumTensors(int subgraph) {
+    Lock lock(this);
+    CheckSubgraph(subgraph);
+    return interpreter_->num_tensors(subgraph);
+  }
+  size_t ArenaUsedBytes() {
+    Lock lock(this);
+    return interpreter_->arena_used_bytes();
   }
 
-  void ResizeTensor(int index, int subgraph, const std::vector<int32_t>& dims) {
-    const Status status = interpreter_->ResizeTensor(
-        subgraph, index, dims.data(), static_cast<int>(dims.size()));
-    if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
-  }
-
-  void AllocateTensors() {
-    const Status status = interpreter_->AllocateTensors();
-    if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
-  }
-
-  void InvokeSubgraph(int subgraph) {
-    Status status;
-    {
-      py::gil_scoped_release release;
-      if (timer_ != nullptr) timer_->records_.clear();
-      status = interpreter_->InvokeSubgraph(subgraph);
-    }
-    if (status != Status::kOk && status != Status::kArenaTooSmall &&
-        status != Status::kFailedPrecondition && status != Status::kInvalidArgument) {
-      throw std::runtime_error(interpreter_->error_message());
-    }
-    if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
-  }
-
-  int NumSubgraphs() const { return interpreter_->num_subgraphs(); }
-  int NumTensors(int subgraph) const { return interpreter_->num_tensors(subgraph); }
-  size_t ArenaUsedBytes() const { return interpreter_->arena_used_bytes(); }
-
-  py::dict AllocationReport() const {
+  py::dict AllocationReport() {
+    Lock lock(this);
     const Arena& arena = interpreter_->arena();
     py::dict d;
     d["arena_size"] = arena_->size();
@@ -324,14 +481,14 @@ class PyInterpreter {
       e["count"] = s.count;
       e["requested_bytes"] = s.requested_bytes;
       e["used_bytes"] = s.used_bytes;
-      kinds[AllocationKindName(static_cast<AllocationKind>(k))] = e;
+      kinds[Text(AllocationKindName(static_cast<AllocationKind>(k)))] = e;
     }
     d["persistent"] = kinds;
     py::list subgraphs;
     for (int s = 0; s < interpreter_->num_subgraphs(); ++s) {
       py::dict e;
       e["index"] = s;
-      e["name"] = std::string(interpreter_->model().subgraph_name(s));
+      e["name"] = Text(interpreter_->model().subgraph_name(s));
       e["planned_bytes"] = interpreter_->subgraph_plan_bytes(s);
       e["operators"] = interpreter_->num_nodes(s);
       e["tensors"] = interpreter_->num_tensors(s);
@@ -341,13 +498,15 @@ class PyInterpreter {
     return d;
   }
 
-  py::list Operators(int subgraph) const {
+  py::list Operators(int subgraph) {
+    Lock lock(this);
+    CheckSubgraph(subgraph);
     py::list ops;
     for (int o = 0; o < interpreter_->num_nodes(subgraph); ++o) {
       const Node& n = interpreter_->node(subgraph, o);
       py::dict d;
       d["index"] = o;
-      d["name"] = std::string(n.registration->name);
+      d["name"] = Text(n.registration->name);
       d["version"] = n.version;
       d["inputs"] = std::vector<int>(n.inputs, n.inputs + n.num_inputs);
       d["outputs"] = std::vector<int>(n.outputs, n.outputs + n.num_outputs);
@@ -356,7 +515,9 @@ class PyInterpreter {
     return ops;
   }
 
+  // ---- timing ----
   void EnableProfiling(bool enable) {
+    Lock lock(this);
     if (enable) {
       if (timer_ == nullptr) timer_ = std::make_unique<Timer>();
       interpreter_->set_observer(timer_.get());
@@ -366,14 +527,15 @@ class PyInterpreter {
     }
   }
 
-  py::list OpTimings() const {
+  py::list OpTimings() {
+    Lock lock(this);
     py::list out;
     if (timer_ == nullptr) return out;
     for (const Timer::Record& r : timer_->records_) {
       py::dict d;
       d["subgraph"] = r.subgraph;
       d["index"] = r.op;
-      d["name"] = std::string(interpreter_->node_name(r.subgraph, r.op));
+      d["name"] = Text(interpreter_->node_name(r.subgraph, r.op));
       d["nanoseconds"] = r.nanoseconds;
       out.append(d);
     }
@@ -381,6 +543,143 @@ class PyInterpreter {
   }
 
  private:
+  // Serializes the calls on one interpreter. It waits for the mutex without
+  // the GIL, so the thread holding the mutex can take the GIL back after an
+  // invoke; recursive, so Python code that numpy runs on this thread (an
+  // array subclass's hooks) cannot deadlock by calling back in.
+  class Lock {
+   public:
+    explicit Lock(PyInterpreter* self) : lock_(self->mutex_, std::try_to_lock) {
+      if (!lock_.owns_lock()) {
+        py::gil_scoped_release release;
+        lock_.lock();
+      }
+    }
+
+   private:
+    std::unique_lock<std::recursive_mutex> lock_;
+  };
+
+  // Whether each input of subgraph 0 holds a value for the next invoke: the
+  // planner reuses an input's memory once its last reader has run, so every
+  // invoke needs every input set again.
+  enum class InputState : uint8_t { kUnset, kSet, kConsumed, kMoved };
+  // What the outputs of subgraph 0 hold.
+  enum class OutputState : uint8_t { kNotRun, kValid, kFailed, kOverwritten };
+
+  // Runs a subgraph without the GIL (the mutex is held by the caller).
+  void Run(int subgraph, bool signature_call) {
+    Status status;
+    {
+      py::gil_scoped_release release;
+      if (timer_ != nullptr) timer_->records_.clear();
+      status = interpreter_->InvokeSubgraph(subgraph);
+    }
+    // Whatever the outcome, the arena's planned memory was written.
+    for (InputState& s : input_state_) {
+      if (s == InputState::kSet) s = InputState::kConsumed;
+    }
+    if (subgraph == 0) {
+      output_state_ = status == Status::kOk ? OutputState::kValid : OutputState::kFailed;
+      failure_ = status == Status::kOk ? "" : interpreter_->error_message();
+    } else {
+      OutputsOverwritten("running subgraph " + std::to_string(subgraph) + " (a signature call)");
+    }
+    if (status == Status::kOk) return;
+    // A failure while running (a kernel's run-time check, e.g. an integer
+    // division by zero) is a RuntimeError whatever its status; a signature
+    // call's invalid argument (an input it was given) is a ValueError.
+    if (status != Status::kArenaTooSmall && status != Status::kFailedPrecondition &&
+        !(signature_call && status == Status::kInvalidArgument)) {
+      throw std::runtime_error(interpreter_->error_message());
+    }
+    ThrowStatus(status, interpreter_->error_message());
+  }
+
+  void CheckInputsSet() const {
+    const Int32Span inputs = interpreter_->subgraph_inputs(0);
+    for (size_t i = 0; i < input_state_.size() && i < inputs.size; ++i) {
+      const std::string what =
+          "input " + std::to_string(i) + " ('" + TensorName(0, inputs[i]) + "')";
+      const std::string set = "call set_input(array, " + std::to_string(i) + ")";
+      switch (input_state_[i]) {
+        case InputState::kSet:
+          break;
+        case InputState::kUnset:
+          throw std::runtime_error(what + " has not been set: " + set + " before invoke()");
+        case InputState::kConsumed:
+          throw std::runtime_error(
+              what + " was used up by the previous invoke (the arena reuses an input's "
+              "memory once it has been read): " + set + " again before every invoke()");
+        case InputState::kMoved:
+          throw std::runtime_error(
+              what + " was set before the arena was re-planned (a signature call changed "
+              "a shape or a string's size), which moved it: " + set + " again");
+      }
+    }
+  }
+
+  bool IsSetInput(int index) const {
+    const Int32Span inputs = interpreter_->subgraph_inputs(0);
+    for (size_t i = 0; i < input_state_.size() && i < inputs.size; ++i) {
+      if (inputs[i] == index && input_state_[i] == InputState::kSet) return true;
+    }
+    return false;
+  }
+
+  void MarkInputSet(int subgraph, int index) {
+    if (subgraph != 0) return;
+    const Int32Span inputs = interpreter_->subgraph_inputs(0);
+    for (size_t i = 0; i < input_state_.size() && i < inputs.size; ++i) {
+      if (inputs[i] == index) input_state_[i] = InputState::kSet;
+    }
+  }
+
+  void Resize(int subgraph, int index, const std::vector<int32_t>& dims) {
+    const Status status = interpreter_->ResizeTensor(
+        subgraph, index, dims.data(), static_cast<int>(dims.size()));
+    if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
+  }
+
+  void OutputsOverwritten(const std::string& by) {
+    if (output_state_ == OutputState::kValid || output_state_ == OutputState::kFailed) {
+      output_state_ = OutputState::kOverwritten;
+      overwritten_by_ = by;
+    }
+  }
+
+  // Before `bytes` are written at `t->data`: the planner lets tensors whose
+  // lifetimes do not overlap share memory (an input read by the first
+  // operator and an output written by the last, typically), so a write can
+  // overwrite the result of the last invoke.
+  void NoteWrite(const Tensor* t, size_t bytes, const std::string& what) {
+    if (t->kind != TensorKind::kPlanned || t->data == nullptr || bytes == 0) return;
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(t->data);
+    const Int32Span outputs = interpreter_->subgraph_outputs(0);
+    for (uint32_t k = 0; k < outputs.size; ++k) {
+      const Tensor* o = interpreter_->tensor(0, outputs[k]);
+      if (o == nullptr || o == t || o->kind != TensorKind::kPlanned || o->data == nullptr) {
+        continue;
+      }
+      const uintptr_t o_begin = reinterpret_cast<uintptr_t>(o->data);
+      if (begin < o_begin + o->bytes && o_begin < begin + bytes) {
+        OutputsOverwritten("setting " + what + ", which shares it");
+        return;
+      }
+    }
+  }
+
+  // Re-plans the arena: tensors may move, so what inputs and outputs held
+  // is gone.
+  void Replan() {
+    for (InputState& s : input_state_) {
+      if (s != InputState::kUnset) s = InputState::kMoved;
+    }
+    OutputsOverwritten("a re-plan of the arena (for a new shape or a longer string)");
+    const Status status = interpreter_->AllocateTensors();
+    if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
+  }
+
   void AddRegisterer(const std::string& spec) {
     // "Symbol" (already loaded in the process) or "path/to/lib.so:Symbol".
     std::string symbol = spec;
@@ -391,9 +690,14 @@ class PyInterpreter {
       symbol = spec.substr(colon + 1);
       handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
       if (handle == nullptr) {
+        const char* error = dlerror();
         throw py::value_error("custom_op_registerers: cannot load '" + path +
-                              "': " + dlerror());
+                              "': " + (error == nullptr ? "unknown error" : error));
       }
+    }
+    if (symbol.empty() || symbol.find('\0') != std::string::npos) {
+      throw py::value_error("custom_op_registerers: '" + spec +
+                            "' does not name a function");
     }
     void* fn = dlsym(handle, symbol.c_str());
     if (fn == nullptr) {
@@ -402,6 +706,15 @@ class PyInterpreter {
           "' is loaded in this process (load its library first, e.g. "
           "ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL), or pass "
           "'path/to/lib.so:" + symbol + "')");
+    }
+    std::string home = ForbiddenRegistererHome(fn);
+    if (home.empty() && symbol.compare(0, 7, "PyInit_") == 0) {
+      home = "a Python extension module (its entry point)";
+    }
+    if (!home.empty()) {
+      throw py::value_error("custom_op_registerers: '" + symbol + "' resolves to a function of " +
+                            home + ", not a custom-op registerer; name the registerer "
+                            "function of your op library (e.g. 'path/to/lib.so:RegisterMyOps')");
     }
     TflmOpRegistry registry;
     MakeCustomOpRegistry(&slots_, &registry);
@@ -414,65 +727,158 @@ class PyInterpreter {
 
   static void CheckIndex(size_t i, size_t n, const char* what) {
     if (i >= n) {
-      throw py::value_error(std::string(what) + " index " + std::to_string(i) +
-                            " is out of range (the model has " +
-                            std::to_string(n) + " " + what + "s)");
+      throw IndexOutOfRange(std::string(what) + " index " + std::to_string(i) +
+                            " is out of range (the model has " + std::to_string(n) + " " +
+                            what + "s" +
+                            (n > 0 ? ": 0 to " + std::to_string(n - 1) : std::string()) + ")");
+    }
+  }
+
+  int InputIndex(size_t i) const {
+    CheckIndex(i, interpreter_->inputs_size(), "input");
+    return interpreter_->subgraph_inputs(0)[static_cast<uint32_t>(i)];
+  }
+  int OutputIndex(size_t i) const {
+    CheckIndex(i, interpreter_->outputs_size(), "output");
+    return interpreter_->subgraph_outputs(0)[static_cast<uint32_t>(i)];
+  }
+
+  void CheckSubgraph(int subgraph) const {
+    const int n = interpreter_->num_subgraphs();
+    if (subgraph < 0 || subgraph >= n) {
+      throw IndexOutOfRange("subgraph index " + std::to_string(subgraph) +
+                            " is out of range (the model has " + std::to_string(n) +
+                            " subgraphs: 0 to " + std::to_string(n - 1) + ")");
     }
   }
 
   const Tensor* GetTensorChecked(int subgraph, int index) const {
-    if (subgraph < 0 || subgraph >= interpreter_->num_subgraphs()) {
-      throw py::value_error("subgraph index " + std::to_string(subgraph) +
-                            " is out of range (the model has " +
-                            std::to_string(interpreter_->num_subgraphs()) +
-                            " subgraphs)");
+    CheckSubgraph(subgraph);
+    const int n = interpreter_->num_tensors(subgraph);
+    if (index < 0 || index >= n) {
+      throw IndexOutOfRange("tensor index " + std::to_string(index) +
+                            " is out of range (subgraph " + std::to_string(subgraph) + " has " +
+                            std::to_string(n) + " tensors: 0 to " + std::to_string(n - 1) +
+                            ")");
     }
     const Tensor* t = interpreter_->tensor(subgraph, index);
     if (t == nullptr) {
-      throw py::value_error("tensor index " + std::to_string(index) +
-                            " is out of range (subgraph " +
-                            std::to_string(subgraph) + " has " +
-                            std::to_string(interpreter_->num_tensors(subgraph)) +
-                            " tensors)");
+      throw std::runtime_error("tensor " + std::to_string(index) + " of subgraph " +
+                               std::to_string(subgraph) +
+                               " has no storage: the last allocation failed (" +
+                               interpreter_->error_message() + ")");
     }
     return t;
   }
 
-  static void CheckShape(const py::array& array, const Tensor* t,
-                         const std::string& what) {
+  // The model's name of a tensor ("" for an index the model does not have,
+  // so an error message never reads outside the model).
+  std::string TensorName(int subgraph, int index) const {
+    if (subgraph < 0 || subgraph >= interpreter_->num_subgraphs() || index < 0 ||
+        index >= interpreter_->num_tensors(subgraph)) {
+      return "";
+    }
+    const char* name = interpreter_->model().tensor(subgraph, index).name;
+    return name == nullptr ? "" : name;
+  }
+  std::string TensorWhat(int subgraph, int index) const {
+    return "tensor " + std::to_string(index) + " ('" + TensorName(subgraph, index) +
+           "') of subgraph " + std::to_string(subgraph);
+  }
+
+  static void CheckShape(const py::array& array, const Tensor* t, const std::string& what) {
     bool same = array.ndim() == t->rank;
     for (int d = 0; same && d < t->rank; ++d) same = array.shape(d) == t->dims[d];
     if (!same) {
-      std::string want = "(", got = "(";
-      for (int d = 0; d < t->rank; ++d) want += std::to_string(t->dims[d]) + (d + 1 < t->rank ? ", " : "");
-      for (py::ssize_t d = 0; d < array.ndim(); ++d) got += std::to_string(array.shape(d)) + (d + 1 < array.ndim() ? ", " : "");
-      throw py::value_error(what + " expects shape " + want + "), got " + got + ")");
+      std::string got = "(";
+      for (py::ssize_t d = 0; d < array.ndim(); ++d) {
+        got += std::to_string(array.shape(d)) + (d + 1 < array.ndim() ? ", " : "");
+      }
+      got += array.ndim() == 1 ? ",)" : ")";
+      throw py::value_error(what + " expects shape " + ShapeText(t->dims, t->rank) +
+                            ", got " + got);
+    }
+  }
+
+  // Copies `array` into a tensor: checks that the tensor is writable, the
+  // dtype (by equality: a dtype that went through pickle is a different
+  // object) and the shape, and copies exactly the bytes of the shape.
+  void WriteTensor(int subgraph, int index, const py::array& array, const std::string& what) {
+    const Tensor* t = GetTensorChecked(subgraph, index);
+    if (t->kind != TensorKind::kPlanned && t->kind != TensorKind::kPersistent &&
+        !(subgraph == 0 && t->kind == TensorKind::kUnused && IsInput(index))) {
+      throw py::value_error(what + " is not writable (it is a constant or unused)");
+    }
+    if (t->type == DataType::kString) {
+      SetStringTensor(subgraph, index, array, what);
+      MarkInputSet(subgraph, index);
+      return;
+    }
+    const py::dtype expected = NumpyDtype(t->type);
+    if (!array.dtype().equal(expected)) {
+      throw py::value_error(what + " expects dtype " + DataTypeName(t->type) + ", got " +
+                            std::string(py::str(array.dtype())));
+    }
+    CheckShape(array, t, what);
+    const size_t need = ShapeBytes(t, static_cast<size_t>(expected.itemsize()), what);
+    if (need > 0 && t->kind != TensorKind::kUnused) {
+      CheckStorage(t, need, what);
+      py::array contiguous = py::array::ensure(array, py::array::c_style);
+      if (!contiguous || static_cast<size_t>(contiguous.nbytes()) != need) {
+        throw std::runtime_error(what + ": cannot read the array as " + std::to_string(need) +
+                                 " contiguous bytes");
+      }
+      NoteWrite(t, need, what);
+      memcpy(t->data, contiguous.data(), need);
+    }
+    MarkInputSet(subgraph, index);
+  }
+
+  bool IsInput(int index) const {
+    const Int32Span inputs = interpreter_->subgraph_inputs(0);
+    for (uint32_t i = 0; i < inputs.size; ++i) {
+      if (inputs[i] == index) return true;
+    }
+    return false;
+  }
+
+  // A tensor's storage must hold its whole shape. (When two operators write
+  // one tensor, or a variable's storage is reused at another shape, the two
+  // can disagree.)
+  static void CheckStorage(const Tensor* t, size_t need, const std::string& what) {
+    if (t->data == nullptr || t->bytes < need) {
+      throw std::runtime_error(what + " has " + std::to_string(t->data == nullptr ? 0 : t->bytes) +
+                               " bytes of storage but its shape " +
+                               ShapeText(t->dims, t->rank) + " needs " + std::to_string(need) +
+                               " (the model gives it inconsistent shapes, e.g. two operators "
+                               "write it)");
     }
   }
 
   // A string tensor from a numpy array of str or bytes (any shape the
   // tensor has): encoded in TFLite's layout; the tensor's capacity grows
   // (a re-plan) when the strings need more room.
-  void SetStringTensor(int index, int subgraph, py::array array, const char* name) {
+  void SetStringTensor(int subgraph, int index, const py::array& array, const std::string& what) {
     py::array objects = array.attr("astype")("O");
     std::vector<std::string> strings;
     for (py::handle item : objects.attr("ravel")()) {
       if (py::isinstance<py::bytes>(item)) {
         strings.push_back(item.cast<std::string>());
       } else if (py::isinstance<py::str>(item)) {
-        strings.push_back(py::str(item).cast<std::string>());
+        // surrogateescape: a path from os.fsdecode keeps its bytes.
+        strings.push_back(item.attr("encode")("utf-8", "surrogateescape").cast<std::string>());
       } else {
-        throw py::value_error(std::string("tensor '") + name +
-                              "' holds strings: give str or bytes values");
+        throw py::value_error(what + " holds strings: give str or bytes values, got " +
+                              std::string(py::str(py::type::of(item).attr("__name__"))));
       }
     }
     const Tensor* t = GetTensorChecked(subgraph, index);
-    CheckShape(objects, t, std::string("tensor '") + name + "'");
+    CheckShape(objects, t, what);
     std::string buffer;
     const int32_t count = static_cast<int32_t>(strings.size());
     size_t total = StringTensorBytes(count, 0);
     for (const std::string& str : strings) total += str.size();
-    if (total > 0x7fffffffu) throw py::value_error("strings too long");
+    if (total > 0x7fffffffu) throw py::value_error(what + ": the strings are too long");
     buffer.resize(total);
     auto put = [&](size_t at, int32_t v) { memcpy(&buffer[at], &v, 4); };
     put(0, count);
@@ -484,23 +890,49 @@ class PyInterpreter {
     }
     put(4 + 4 * static_cast<size_t>(count), offset);
     if (total > t->bytes) {
-      Status status = interpreter_->SetStringCapacity(subgraph, index, total);
-      if (status == Status::kOk) status = interpreter_->AllocateTensors();
+      const Status status = interpreter_->SetStringCapacity(subgraph, index, total);
       if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
+      Replan();
       t = GetTensorChecked(subgraph, index);
     }
+    CheckStorage(t, total, what);
+    NoteWrite(t, total, what);
     memcpy(t->data, buffer.data(), total);
   }
 
-  py::array CopyOut(const Tensor* t) const {
-    if (t->kind == TensorKind::kUnused || (t->data == nullptr && t->bytes != 0)) {
-      throw py::value_error("tensor has no data (it is not used by the graph)");
+  py::array ZerosLike(const Tensor* t) const {
+    std::vector<py::ssize_t> shape(t->dims, t->dims + t->rank);
+    for (py::ssize_t d : shape) {
+      if (d < 0) throw std::runtime_error("a tensor has an unresolved shape");
     }
     if (t->type == DataType::kString) {
+      py::array out(py::dtype("O"), shape);
+      py::array flat = out.attr("reshape")(-1);
+      for (py::ssize_t i = 0; i < flat.size(); ++i) flat[py::int_(i)] = py::bytes("");
+      return out;
+    }
+    py::array out(NumpyDtype(t->type), shape);
+    if (out.nbytes() > 0) memset(out.mutable_data(), 0, static_cast<size_t>(out.nbytes()));
+    return out;
+  }
+
+  // A new array holding a copy of the tensor: exactly the bytes its shape
+  // needs, refused if its storage is smaller.
+  py::array CopyOut(const Tensor* t, const std::string& what) const {
+    if (t->kind == TensorKind::kUnused || (t->data == nullptr && t->bytes != 0)) {
+      throw py::value_error(what + " has no data (it is not used by the graph)");
+    }
+    std::vector<py::ssize_t> shape(t->dims, t->dims + t->rank);
+    if (t->type == DataType::kString) {
       // An object array of bytes, as tf.lite.Interpreter returns.
+      const int64_t elements = static_cast<int64_t>(ShapeBytes(t, 1, what));
       const StringTensorView view(*t);
-      if (!view.valid()) throw py::value_error("string tensor is malformed (never set?)");
-      std::vector<py::ssize_t> shape(t->dims, t->dims + t->rank);
+      if (!view.valid()) throw py::value_error(what + " is not a valid string tensor (never set?)");
+      if (view.count() != elements) {
+        throw std::runtime_error(what + " holds " + std::to_string(view.count()) +
+                                 " strings but its shape " + ShapeText(t->dims, t->rank) +
+                                 " has " + std::to_string(elements) + " elements");
+      }
       py::array out(py::dtype("O"), shape);
       py::array flat = out.attr("reshape")(-1);
       for (int32_t i = 0; i < view.count(); ++i) {
@@ -509,9 +941,14 @@ class PyInterpreter {
       }
       return out;
     }
-    std::vector<py::ssize_t> shape(t->dims, t->dims + t->rank);
-    py::array out(NumpyDtype(t->type), shape);
-    if (t->bytes != 0) memcpy(out.mutable_data(), t->data, t->bytes);
+    const py::dtype dtype = NumpyDtype(t->type);
+    const size_t need = ShapeBytes(t, static_cast<size_t>(dtype.itemsize()), what);
+    if (need > 0) CheckStorage(t, need, what);
+    py::array out(dtype, shape);
+    if (static_cast<size_t>(out.nbytes()) != need) {
+      throw std::runtime_error(what + ": its shape and numpy disagree on its size");
+    }
+    if (need > 0) memcpy(out.mutable_data(), t->data, need);
     return out;
   }
 
@@ -522,7 +959,118 @@ class PyInterpreter {
   CustomOpSlots slots_;
   std::unique_ptr<MicroInterpreter> interpreter_;
   std::unique_ptr<Timer> timer_;
+  std::recursive_mutex mutex_;
+  std::vector<InputState> input_state_;
+  OutputState output_state_ = OutputState::kNotRun;
+  std::string failure_;  // the error of the last invoke of subgraph 0, if it failed
+  std::string overwritten_by_;  // what reused the outputs' memory (kOverwritten)
 };
+
+// ---- where a registerer lives ----
+
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool StartsWith(const std::string& s, const char* prefix) {
+  return s.compare(0, strlen(prefix), prefix) == 0;
+}
+
+// Libraries of the C, C++ and Python runtimes, by file name.
+const char* SystemLibrary(const std::string& base) {
+  struct Entry {
+    const char* prefix;
+    const char* what;
+  };
+  static const Entry kSystem[] = {
+      {"libc.so", "the C library"},       {"libc-", "the C library"},
+      {"libc.musl", "the C library"},     {"libm.so", "the math library"},
+      {"libm-", "the math library"},      {"libmvec", "the math library"},
+      {"libpthread", "the threads library"}, {"libdl.so", "the dynamic loader's library"},
+      {"libdl-", "the dynamic loader's library"}, {"librt.so", "the C runtime"},
+      {"libutil.so", "the C runtime"},    {"ld-", "the dynamic loader"},
+      {"ld64.so", "the dynamic loader"},  {"linux-vdso", "the kernel's vDSO"},
+      {"linux-gate", "the kernel's vDSO"}, {"libpython", "the Python runtime"},
+      {"libstdc++", "the C++ runtime"},   {"libc++", "the C++ runtime"},
+      {"libgcc_s", "the compiler's runtime"}, {"libSystem", "the C library"},
+  };
+  for (const Entry& e : kSystem) {
+    if (StartsWith(base, e.prefix)) return e.what;
+  }
+  return nullptr;
+}
+
+#if defined(TFLM_HAVE_DL_ITERATE_PHDR)
+// The loaded object (executable or shared library) that holds each address.
+struct ObjectSearch {
+  const void* addresses[3];
+  int object[3] = {-1, -1, -1};  // index in dl_iterate_phdr's order; 0 = the program
+  std::string name[3];
+  int count = 0;
+};
+
+int FindObjects(struct dl_phdr_info* info, size_t, void* data) {
+  ObjectSearch* search = static_cast<ObjectSearch*>(data);
+  for (int k = 0; k < 3; ++k) {
+    const uintptr_t a = reinterpret_cast<uintptr_t>(search->addresses[k]);
+    for (int h = 0; h < info->dlpi_phnum; ++h) {
+      const ElfW(Phdr)& ph = info->dlpi_phdr[h];
+      if (ph.p_type != PT_LOAD) continue;
+      const uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+      if (a >= start && a < start + ph.p_memsz) {
+        search->object[k] = search->count;
+        search->name[k] = info->dlpi_name == nullptr ? "" : info->dlpi_name;
+      }
+    }
+  }
+  ++search->count;
+  return 0;
+}
+#endif
+
+int OwnAddressMarker() { return 0; }
+
+std::string ForbiddenRegistererHome(const void* fn) {
+  const void* python = reinterpret_cast<const void*>(&Py_IsInitialized);
+  const void* own = reinterpret_cast<const void*>(&OwnAddressMarker);
+#if defined(TFLM_HAVE_DL_ITERATE_PHDR)
+  ObjectSearch search;
+  search.addresses[0] = fn;
+  search.addresses[1] = python;
+  search.addresses[2] = own;
+  dl_iterate_phdr(FindObjects, &search);
+  if (search.object[0] < 0) return "no loaded library";
+  if (search.object[0] == search.object[2]) return "tflite_micro's own extension";
+  if (search.object[0] == search.object[1]) return "the Python runtime";
+  std::string name = search.name[0];
+  if (search.object[0] == 0) {
+    // The program itself: refused when it is a Python interpreter.
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    name = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string();
+    if (StartsWith(BaseName(name), "python") || name.empty()) {
+      return "the Python executable";
+    }
+  }
+#else
+  Dl_info info, python_info, own_info;
+  if (dladdr(fn, &info) == 0) return "no loaded library";
+  if (dladdr(own, &own_info) != 0 && own_info.dli_fbase == info.dli_fbase) {
+    return "tflite_micro's own extension";
+  }
+  if (dladdr(python, &python_info) != 0 && python_info.dli_fbase == info.dli_fbase) {
+    return "the Python runtime";
+  }
+  const std::string name = info.dli_fname == nullptr ? "" : info.dli_fname;
+  if (StartsWith(BaseName(name), "python") || StartsWith(BaseName(name), "Python")) {
+    return "the Python executable";
+  }
+#endif
+  const char* system = SystemLibrary(BaseName(name));
+  if (system != nullptr) return std::string(system) + " ('" + name + "')";
+  return "";
+}
 
 }  // namespace
 }  // namespace tflm
@@ -530,6 +1078,19 @@ class PyInterpreter {
 PYBIND11_MODULE(_runtime, m) {
   using tflm::PyInterpreter;
   m.doc() = "C++ core of tflite_micro (use tflite_micro.runtime instead).";
+
+  py::module_ builtins = py::module_::import("builtins");
+  py::dict namespace_;
+  namespace_["__module__"] = "tflite_micro.runtime";
+  namespace_["__doc__"] =
+      "An index (input, output, tensor, subgraph) out of range: an IndexError, as "
+      "upstream raises, and a ValueError.";
+  m.attr("IndexOutOfRangeError") = builtins.attr("type")(
+      "IndexOutOfRangeError",
+      py::make_tuple(builtins.attr("IndexError"), builtins.attr("ValueError")), namespace_);
+  tflm::g_index_out_of_range = m.attr("IndexOutOfRangeError");
+  py::register_local_exception_translator(&tflm::TranslateException);
+
   py::class_<PyInterpreter>(m, "Interpreter")
       .def(py::init<py::bytes, size_t, bool, const std::vector<std::string>&, bool>(),
            py::arg("model"), py::arg("arena_size"),
@@ -555,6 +1116,8 @@ PYBIND11_MODULE(_runtime, m) {
            py::arg("subgraph"), py::arg("dims"))
       .def("allocate_tensors", &PyInterpreter::AllocateTensors)
       .def("invoke_subgraph", &PyInterpreter::InvokeSubgraph, py::arg("subgraph"))
+      .def("run_signature", &PyInterpreter::RunSignature, py::arg("subgraph"),
+           py::arg("inputs"), py::arg("outputs"))
       .def("num_subgraphs", &PyInterpreter::NumSubgraphs)
       .def("num_tensors", &PyInterpreter::NumTensors, py::arg("subgraph"))
       .def("arena_used_bytes", &PyInterpreter::ArenaUsedBytes)
@@ -562,14 +1125,15 @@ PYBIND11_MODULE(_runtime, m) {
       .def("operators", &PyInterpreter::Operators, py::arg("subgraph"))
       .def("enable_profiling", &PyInterpreter::EnableProfiling, py::arg("enable"))
       .def("op_timings", &PyInterpreter::OpTimings);
-  m.def("builtin_op_name", &tflm::BuiltinOpName, py::arg("code"));
+  m.def("builtin_op_name", [](int code) { return tflm::Text(tflm::BuiltinOpName(code)); },
+        py::arg("code"));
   m.def("supported_ops", []() {
     // Every kernel of AllOpsResolver: (name, highest op version supported).
     tflm::AllOpsResolver resolver;
-    std::vector<std::pair<std::string, int>> ops;
+    py::list ops;
     for (size_t i = 0; i < resolver.size(); ++i) {
       const tflm::OpResolverList::Entry& e = resolver.entry(i);
-      ops.emplace_back(e.registration->name, e.registration->max_version);
+      ops.append(py::make_tuple(tflm::Text(e.registration->name), e.registration->max_version));
     }
     return ops;
   });

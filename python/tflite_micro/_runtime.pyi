@@ -1,14 +1,24 @@
-"""Type stub of the C++ extension (a thin binding; use tflite_micro.runtime)."""
-from typing import Dict, List, Tuple
+"""Type stub of the C++ extension (a thin binding; use tflite_micro.runtime).
+
+Every method of one Interpreter takes its lock, so calls from several threads
+run one at a time (invoke releases the GIL: separate interpreters run in
+parallel). Text from the model is decoded with backslashreplace."""
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+class IndexOutOfRangeError(IndexError, ValueError):
+    """An input, output, tensor or subgraph index out of range."""
+
 class Interpreter:
     def __init__(self, model: bytes, arena_size: int, preserve_all_tensors: bool = ...,
-                 registerers: List[str] = ..., reorder_ops: bool = ...) -> None:
+                 registerers: List[bytes] = ..., reorder_ops: bool = ...) -> None:
         """Verifies the model and allocates it in an arena of arena_size bytes.
-        Raises ValueError (bad model/op) or RuntimeError (arena too small)."""
-    def invoke(self) -> None: ...
+        Raises ValueError (bad model/op, a registerer that is not a custom-op
+        library's function) or RuntimeError (arena too small)."""
+    def invoke(self) -> None:
+        """Runs subgraph 0. RuntimeError if an input was not set since the
+        last invoke (the arena reuses an input's memory once read)."""
     def reset(self) -> None: ...
     def num_inputs(self) -> int: ...
     def num_outputs(self) -> int: ...
@@ -16,7 +26,10 @@ class Interpreter:
     def output_tensor_index(self, index: int) -> int: ...
     def tensor_details(self, subgraph: int, index: int) -> Dict: ...
     def set_input(self, array: np.ndarray, index: int) -> None: ...
-    def get_output(self, index: int) -> np.ndarray: ...
+    def get_output(self, index: int) -> np.ndarray:
+        """A copy of the output: zeros before the first invoke; RuntimeError
+        after a failed invoke or once its memory was reused (set_input of an
+        input sharing it, a signature call, a re-plan)."""
     def get_tensor(self, index: int, subgraph: int) -> np.ndarray: ...
     def signatures(self) -> List[Dict]:
         """[{key, subgraph, inputs: [(name, tensor index)], outputs: [...]}]"""
@@ -24,6 +37,11 @@ class Interpreter:
     def resize_tensor(self, index: int, subgraph: int, dims: List[int]) -> None: ...
     def allocate_tensors(self) -> None: ...
     def invoke_subgraph(self, subgraph: int) -> None: ...
+    def run_signature(self, subgraph: int, inputs: Sequence[Tuple[int, np.ndarray]],
+                      outputs: Sequence[int]) -> List[np.ndarray]:
+        """One signature call under one lock: resizes inputs whose shape
+        differs, sets them, runs the subgraph and returns copies of the
+        tensors `outputs`."""
     def num_subgraphs(self) -> int: ...
     def num_tensors(self, subgraph: int) -> int: ...
     def arena_used_bytes(self) -> int: ...

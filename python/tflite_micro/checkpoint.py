@@ -9,11 +9,13 @@ The format (tensorflow/lite/micro/training/checkpoint.h), little-endian:
   count x (uint32 name_size | name | uint8 dtype (TFLite TensorType) |
            uint8 rank | uint16 0 | int32 dims[rank] | uint64 data_size | data)
   uint32 CRC-32 (zlib's) of all bytes before it | "TFLMCEND"
-`write` goes through a temporary file and a rename, like the runtime, so a
-crash never leaves a torn checkpoint.
+`write` goes through a temporary file of its own (so writers saving to one
+path at once, in threads or processes, never share one) and a rename, like
+the runtime, so a crash never leaves a torn checkpoint.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import struct
 import zlib
@@ -35,6 +37,9 @@ _DTYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 
 _CODES = {np.dtype(v): k for k, v in _DTYPES.items()}
 
 PathLike = Union[str, bytes, os.PathLike]
+
+# Numbers this process's temporary files (with the pid: unique names).
+_temp_counter = itertools.count()
 
 
 class CheckpointError(ValueError):
@@ -72,7 +77,9 @@ def read(path: PathLike) -> Dict[str, np.ndarray]:
         pos += 4
         if not 0 < name_size <= _MAX_NAME or pos + name_size + 4 > body_end:
             raise corrupt("a tensor name is malformed")
-        key = data[pos:pos + name_size].decode("utf-8", "replace")
+        # surrogateescape: a name that is not UTF-8 reads back as the same
+        # bytes when written again.
+        key = data[pos:pos + name_size].decode("utf-8", "surrogateescape")
         pos += name_size
         code, rank = data[pos], data[pos + 1]
         pos += 4
@@ -105,7 +112,7 @@ def write(path: PathLike, tensors: Mapping[str, np.ndarray]) -> None:
         if array.dtype not in _CODES:
             raise ValueError("tensor %r has dtype %s, which checkpoints do not hold"
                              % (key, array.dtype))
-        encoded = str(key).encode("utf-8")
+        encoded = str(key).encode("utf-8", "surrogateescape")
         if not 0 < len(encoded) <= _MAX_NAME or array.ndim > _MAX_RANK:
             raise ValueError("tensor %r: names have 1 to %d bytes and ranks at most %d"
                              % (key, _MAX_NAME, _MAX_RANK))
@@ -116,9 +123,32 @@ def write(path: PathLike, tensors: Mapping[str, np.ndarray]) -> None:
     body = b"".join(parts)
     blob = body + struct.pack("<I", zlib.crc32(body)) + _END
     target = os.fsdecode(path)
-    tmp = target + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(blob)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, target)
+    tmp, fd = _create_temp(target)
+    try:
+        with open(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _create_temp(target: str):
+    """(name, fd) of a new file beside `target` that no other writer uses:
+    "<target>.tmp.<pid>.<n>", created exclusively (a name left behind by a
+    crashed writer is skipped), with the permissions open() would give."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(64):
+        tmp = "%s.tmp.%d.%d" % (target, os.getpid(), next(_temp_counter))
+        try:
+            return tmp, os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError("cannot create a temporary file for checkpoint %r: every name "
+                          "tried exists" % target)

@@ -638,29 +638,42 @@ def cmd_bench(args) -> int:
         def call():
             runner(**inputs)
         what = "signature %r call (inputs copied in, outputs copied out)" % args.signature
+        def prepare():
+            pass
     else:
-        for i in range(it.num_inputs()):
-            it.set_input(_random_input(it.get_input_details(i), rng, None), i)
+        arrays = [_random_input(it.get_input_details(i), rng, None)
+                  for i in range(it.num_inputs())]
+
+        def prepare():
+            # Every invoke needs its inputs set (the arena reuses an input's
+            # memory once read); outside the timed call.
+            for i, array in enumerate(arrays):
+                it.set_input(array, i)
         call = it.invoke
         what = "invoke"
     try:
+        prepare()
         call()  # warm-up, and the first call plans a resized signature
         n = args.n
         if n is None:
+            prepare()
             t0 = time.perf_counter()
             call()
             once = max(time.perf_counter() - t0, 1e-7)
             n = int(min(10000, max(10, 1.0 / once)))  # about one second
         for _ in range(min(10, n)):
+            prepare()
             call()
         times = []
         clock = time.perf_counter_ns
         for _ in range(n):
+            prepare()
             t0 = clock()
             call()
             times.append(clock() - t0)
         if args.profile:
             it.enable_profiling(True)
+            prepare()
             call()
             timings = it.get_op_timings()
             it.enable_profiling(False)

@@ -12,6 +12,7 @@ after the interpreter is gone.
 from __future__ import annotations
 
 import enum
+import operator
 import os
 import re
 from typing import Iterable, Optional, Sequence, Union
@@ -20,8 +21,12 @@ import numpy as np
 
 from tflite_micro import _runtime
 
-__all__ = ["Interpreter", "InterpreterConfig", "SignatureRunner", "find_arena_size",
-           "supported_ops"]
+__all__ = ["Interpreter", "InterpreterConfig", "SignatureRunner", "IndexOutOfRangeError",
+           "find_arena_size", "supported_ops"]
+
+# An input, output, tensor or subgraph index out of range: both an IndexError
+# (upstream raises IndexError) and a ValueError (as this API always has).
+IndexOutOfRangeError = _runtime.IndexOutOfRangeError
 
 
 def supported_ops() -> dict:
@@ -32,6 +37,8 @@ def supported_ops() -> dict:
 _PROBE_ARENA_BYTES = 256 * 1024
 # The largest arena chosen automatically (a hostile model can ask for more).
 _MAX_AUTO_ARENA_BYTES = 1 << 30
+# The largest arena_size accepted (1 TiB; the extension checks it too).
+_MAX_ARENA_BYTES = 1 << 40
 # Room an automatic arena keeps beyond the model's need, so signature inputs
 # can grow (a larger batch) without a new interpreter. The extension does not
 # touch the bytes a plan does not use, so this costs address space, not RAM.
@@ -50,16 +57,53 @@ class InterpreterConfig(enum.Enum):
 
 
 def _registerer_names(registerers: Iterable[Union[str, bytes]]) -> list:
+    """The registerer specs as bytes for the extension (a library path need
+    not be UTF-8)."""
+    usage = ("custom_op_registerers must be a list of strings: function names, "
+             "e.g. 'RegisterMyOps' or 'path/to/lib.so:RegisterMyOps'")
+    if registerers is None:
+        return []
+    if isinstance(registerers, (str, bytes, os.PathLike)):
+        raise ValueError("%s; got the single value %r (wrap it in a list)" % (usage, registerers))
+    try:
+        entries = list(registerers)
+    except TypeError:
+        raise ValueError("%s; got %r" % (usage, registerers)) from None
     names = []
-    for r in registerers or []:
-        if isinstance(r, bytes):
-            r = r.decode()
-        if not isinstance(r, str) or not r:
-            raise ValueError(
-                "custom_op_registerers must be function names (str), e.g. "
-                "'RegisterMyOps' or 'path/to/lib.so:RegisterMyOps'; got %r" % (r,))
-        names.append(r)
+    for r in entries:
+        if isinstance(r, str):
+            encoded = os.fsencode(r)
+        elif isinstance(r, bytes):
+            encoded = r
+        else:
+            raise ValueError("%s; got %r (a %s)" % (usage, r, type(r).__name__))
+        if not encoded or b"\0" in encoded:
+            raise ValueError("%s; got %r" % (usage, r))
+        names.append(encoded)
     return names
+
+
+def _index(value, what: str) -> int:
+    """An int index (int or numpy integer; not a bool or a float, which an
+    int() would silently truncate)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("%s must be an int, got %r" % (what, value))
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError("%s must be an int, got %r (a %s)"
+                        % (what, value, type(value).__name__)) from None
+
+
+def _arena_bytes(arena_size) -> int:
+    if isinstance(arena_size, (bool, np.bool_)) or not isinstance(arena_size, (int, np.integer)):
+        raise ValueError("arena_size must be a positive number of bytes (an int), got %r"
+                         % (arena_size,))
+    size = int(arena_size)
+    if not 0 < size <= _MAX_ARENA_BYTES:
+        raise ValueError("arena_size must be a positive number of bytes, at most %d; got %d"
+                         % (_MAX_ARENA_BYTES, size))
+    return size
 
 
 def _arena_need(error: RuntimeError):
@@ -116,12 +160,9 @@ def _build(model: bytes, arena_size: Optional[int], flags: tuple,
            registerers: list):
     if arena_size is None:
         return _measure(model, flags, registerers, build=True)[1]
-    if isinstance(arena_size, bool) or not isinstance(arena_size, (int, np.integer)) \
-            or int(arena_size) <= 0:
-        raise ValueError("arena_size must be a positive number of bytes, got %r"
-                         % (arena_size,))
+    arena_size = _arena_bytes(arena_size)
     try:
-        return _new(model, int(arena_size), flags, registerers)
+        return _new(model, arena_size, flags, registerers)
     except RuntimeError as e:
         if _arena_need(e) is None:
             raise
@@ -170,6 +211,8 @@ class Interpreter:
         self._model = bytes(model_data)
         self._config = intrepreter_config
         self._registerers = _registerer_names(custom_op_registerers)
+        if arena_size is not None:
+            arena_size = _arena_bytes(arena_size)
         self._flags = (intrepreter_config == InterpreterConfig.kPreserveAllTensors,
                        bool(reorder_ops))
         self._impl = _build(self._model, arena_size, self._flags, self._registerers)
@@ -197,6 +240,9 @@ class Interpreter:
 
     # ---- running ----
     def invoke(self) -> None:
+        """Runs the model. Every input must be set (set_input) before every
+        invoke: the arena reuses an input's memory once it has been read.
+        Calls on one interpreter from several threads run one at a time."""
         self._impl.invoke()
 
     def reset(self) -> None:
@@ -210,6 +256,7 @@ class Interpreter:
         self._impl.set_input(input_data, self._check_index(index, "input"))
 
     def get_output(self, index: int) -> np.ndarray:
+        """A copy of an output of the last invoke (zeros before the first)."""
         return self._impl.get_output(self._check_index(index, "output"))
 
     def get_input_details(self, index: int) -> dict:
@@ -221,12 +268,14 @@ class Interpreter:
     def GetTensor(self, tensor_index: int, subgraph_index: int = 0) -> np.ndarray:
         """The current value of any tensor (a copy). Intermediate tensors keep
         their value after invoke only with InterpreterConfig.kPreserveAllTensors."""
-        return self._impl.get_tensor(int(tensor_index), int(subgraph_index))
+        return self._impl.get_tensor(_index(tensor_index, "tensor_index"),
+                                     _index(subgraph_index, "subgraph_index"))
 
     get_tensor = GetTensor
 
     def get_tensor_details(self, tensor_index: int, subgraph_index: int = 0) -> dict:
-        return self._details(int(tensor_index), int(subgraph_index))
+        return self._details(_index(tensor_index, "tensor_index"),
+                             _index(subgraph_index, "subgraph_index"))
 
     # ---- signatures (tf.lite.Interpreter's names) ----
     def get_signature_list(self) -> dict:
@@ -290,7 +339,7 @@ class Interpreter:
         return self._impl.num_subgraphs()
 
     def get_operators(self, subgraph_index: int = 0) -> list:
-        return self._impl.operators(subgraph_index)
+        return self._impl.operators(_index(subgraph_index, "subgraph_index"))
 
     def enable_profiling(self, enable: bool = True) -> None:
         """Records the time of every operator during the following invokes."""
@@ -303,13 +352,13 @@ class Interpreter:
 
     # ---- helpers ----
     def _check_index(self, index, what: str) -> int:
+        index = _index(index, "%s index" % what)
         n = self._impl.num_inputs() if what == "input" else self._impl.num_outputs()
-        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
-            raise ValueError("%s index must be an int, got %r" % (what, index))
-        if not 0 <= int(index) < n:
-            raise ValueError("%s index %d is out of range (the model has %d %ss)"
-                             % (what, index, n, what))
-        return int(index)
+        if not 0 <= index < n:
+            raise IndexOutOfRangeError(
+                "%s index %d is out of range (the model has %d %ss%s)"
+                % (what, index, n, what, ": 0 to %d" % (n - 1) if n else ""))
+        return index
 
     def _details(self, tensor_index: int, subgraph_index: int = 0) -> dict:
         d = self._impl.tensor_details(subgraph_index, tensor_index)
@@ -331,6 +380,11 @@ class SignatureRunner:
         self._subgraph = signature["subgraph"]
         self._inputs = dict(signature["inputs"])
         self._outputs = dict(signature["outputs"])
+        # A tensor's dtype never changes (its shape may): None for strings.
+        self._dtypes = {}
+        for index in self._inputs.values():
+            d = self._impl.tensor_details(self._subgraph, index)
+            self._dtypes[index] = None if d["dtype_name"] == "string" else np.dtype(d["dtype"])
 
     @property
     def key(self) -> str:
@@ -354,32 +408,21 @@ class SignatureRunner:
                     "; ".join(filter(None, [
                         "unknown: %s" % ", ".join(unknown) if unknown else "",
                         "missing: %s" % ", ".join(missing) if missing else ""]))))
-        arrays = {}
-        resized = False
-        strings = {}
+        arrays = []
         for name, value in inputs.items():
             index = self._inputs[name]
-            details = self._impl.tensor_details(self._subgraph, index)
-            if details["dtype_name"] == "string":
-                # str or bytes (a path): sized and set before the other
-                # inputs, since a longer string re-plans the arena.
-                strings[index] = np.asarray(value, dtype=object)
+            want = self._dtypes[index]
+            if want is None:
+                # str or bytes (a path): the extension sizes the tensor.
+                arrays.append((index, np.asarray(value, dtype=object)))
                 continue
-            want = np.dtype(details["dtype"])
             array = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=want)
             if array.dtype != want:
                 raise ValueError("signature %r input %r expects dtype %s, got %s"
                                  % (self._key, name, want, array.dtype))
-            if tuple(array.shape) != tuple(details["shape"]):
-                self._impl.resize_tensor(index, self._subgraph, list(array.shape))
-                resized = True
-            arrays[index] = array
-        if resized:
-            self._impl.allocate_tensors()
-        for index, array in strings.items():
-            self._impl.set_tensor(index, self._subgraph, array)
-        for index, array in arrays.items():
-            self._impl.set_tensor(index, self._subgraph, array)
-        self._impl.invoke_subgraph(self._subgraph)
-        return {name: self._impl.get_tensor(index, self._subgraph)
-                for name, index in self._outputs.items()}
+            arrays.append((index, array))
+        # One call: resizes, sets, invokes and copies the outputs under the
+        # interpreter's lock, so runners used from several threads do not
+        # mix their inputs.
+        results = self._impl.run_signature(self._subgraph, arrays, list(self._outputs.values()))
+        return dict(zip(self._outputs, results))

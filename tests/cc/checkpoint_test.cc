@@ -91,7 +91,8 @@ const int32_t kDimsB[] = {4};
 tflm::Status Save(MemoryFileSystem& fs, const float* a, const int32_t* b,
                   tflm::ErrorReporter& reporter) {
   tflm::CheckpointWriter writer(fs, reporter);
-  TFLM_RETURN_IF_ERROR(writer.Begin("w.ckpt", "w.ckpt.tmp", 2));
+  char temp_path[64];  // the default CreateTemp names it "w.ckpt.tmp"
+  TFLM_RETURN_IF_ERROR(writer.Begin("w.ckpt", temp_path, sizeof(temp_path), 2));
   TFLM_RETURN_IF_ERROR(writer.Add({"layer/kernel", 12}, tflm::DataType::kFloat32, kDimsA, 2,
                                   a, 6 * sizeof(float)));
   TFLM_RETURN_IF_ERROR(
@@ -196,7 +197,8 @@ TFLM_TEST(MissingFileAndMissingTensor) {
   int32_t b[4];
   TFLM_EXPECT(Load(fs, a, b, reporter) == tflm::Status::kNotFound);
   tflm::CheckpointWriter writer(fs, reporter);
-  TFLM_EXPECT(writer.Begin("w.ckpt", "w.ckpt.tmp", 1) == tflm::Status::kOk);
+  char temp_path[64];
+  TFLM_EXPECT(writer.Begin("w.ckpt", temp_path, sizeof(temp_path), 1) == tflm::Status::kOk);
   TFLM_EXPECT(writer.Add({"step", 4}, tflm::DataType::kInt32, kDimsB, 1, kB, sizeof(kB)) ==
               tflm::Status::kOk);
   TFLM_EXPECT(writer.Commit() == tflm::Status::kOk);

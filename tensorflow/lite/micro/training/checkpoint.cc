@@ -81,17 +81,25 @@ Status CheckpointWriter::Put(const void* data, size_t size) {
   return Status::kOk;
 }
 
-Status CheckpointWriter::Begin(const char* path, const char* temp_path, uint32_t count) {
+Status CheckpointWriter::Begin(const char* path, char* temp_path, size_t temp_capacity,
+                               uint32_t count) {
   Abort();
   path_ = path;
   temp_path_ = temp_path;
   crc_ = 0;
   expected_ = count;
   added_ = 0;
-  if (!fs_.Create(temp_path, &file_)) {
+  if (temp_path == nullptr || strlen(path) + kMaxTempSuffixBytes + 1 > temp_capacity) {
+    return reporter_.Report(Status::kInternal,
+                            "cannot create checkpoint '%s': no room for its temporary name",
+                            path);
+  }
+  temp_path[0] = '\0';
+  if (!fs_.CreateTemp(path, temp_path, temp_capacity, &file_)) {
     file_ = nullptr;
-    return reporter_.Report(Status::kInternal, "cannot create checkpoint '%s': %s", temp_path,
-                            fs_.LastError());
+    return reporter_.Report(Status::kInternal,
+                            "cannot create checkpoint '%s' (its temporary file '%s'): %s", path,
+                            temp_path, fs_.LastError());
   }
   uint8_t header[16];
   memcpy(header, kMagic, 8);

@@ -7,9 +7,10 @@
 //            uint64 data_size | data (the tensor's bytes, little-endian)
 //   trailer  uint32 CRC-32 of every byte before it | "TFLMCEND"
 //
-// A writer produces "<path>.tmp" and renames it over <path> only after the
-// trailer is written and synced, so an interrupted save leaves the previous
-// checkpoint in place. A reader checks the structure, the sizes, the
+// A writer produces a temporary file next to <path> (FileSystem::CreateTemp:
+// a name of its own, so concurrent saves to one path do not mix) and renames
+// it over <path> only after the trailer is written and synced, so an
+// interrupted save leaves the previous checkpoint in place. A reader checks the structure, the sizes, the
 // checksum and that nothing follows the trailer; python/tflite_micro/
 // checkpoint.py reads and writes the same format.
 #ifndef TENSORFLOW_LITE_MICRO_TRAINING_CHECKPOINT_H_
@@ -33,8 +34,11 @@ class CheckpointWriter {
   CheckpointWriter(FileSystem& fs, ErrorReporter& reporter) : fs_(fs), reporter_(reporter) {}
   ~CheckpointWriter() { Abort(); }
 
-  // Starts writing `count` tensors to `temp_path`; Commit renames it to `path`.
-  Status Begin(const char* path, const char* temp_path, uint32_t count);
+  // Starts writing `count` tensors to a new temporary file whose name
+  // FileSystem::CreateTemp writes into `temp_path` (`temp_capacity` bytes, at
+  // least strlen(path) + kMaxTempSuffixBytes + 1); Commit renames it to
+  // `path`. Both buffers are the caller's and must outlive the writer.
+  Status Begin(const char* path, char* temp_path, size_t temp_capacity, uint32_t count);
   Status Add(StringRef name, DataType type, const int32_t* dims, int rank, const void* data,
              size_t bytes);
   Status Commit();

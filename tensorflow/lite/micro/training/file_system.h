@@ -3,14 +3,21 @@
 // for hosts (and for targets whose C library has files).
 //
 // Writes are made crash-safe by the caller, not the backend: a checkpoint is
-// written to "<path>.tmp", synced, closed and renamed over <path>, so a
-// backend needs Rename to replace its target atomically (POSIX rename does).
+// written to a temporary file next to <path> (CreateTemp), synced, closed and
+// renamed over <path>, so a backend needs Rename to replace its target
+// atomically (POSIX rename does). Each save gets its own temporary file, so
+// two writers saving to one path at once (threads, or processes on a host)
+// never write into the same file: the last rename wins, whole.
 #ifndef TENSORFLOW_LITE_MICRO_TRAINING_FILE_SYSTEM_H_
 #define TENSORFLOW_LITE_MICRO_TRAINING_FILE_SYSTEM_H_
 
 #include <cstddef>
 
 namespace tflm {
+
+// The most bytes CreateTemp appends to a path (".tmp.<pid>.<counter>" on a
+// host), not counting the terminating NUL.
+constexpr size_t kMaxTempSuffixBytes = 32;
 
 class FileSystem {
  public:
@@ -20,6 +27,24 @@ class FileSystem {
   virtual size_t Read(void* file, void* buffer, size_t size) = 0;
   // Writing: Create truncates or creates.
   virtual bool Create(const char* path, void** file) = 0;
+  // Creates a new file that will later be renamed over `path`, under a name
+  // that no other writer uses at the same time, and writes that name (with
+  // its NUL) into `temp_path`, which has room for `capacity` bytes: at least
+  // strlen(path) + kMaxTempSuffixBytes + 1. `temp_path` is the caller's and
+  // must stay valid until the file is renamed or removed.
+  // This default names it "<path>.tmp" through Create: right for a backend
+  // with one writer at a time (a device without threads, a semihosting
+  // target); a backend that several threads or processes write through
+  // (StdioFileSystem) overrides it to make the name unique.
+  virtual bool CreateTemp(const char* path, char* temp_path, size_t capacity, void** file) {
+    const char kSuffix[] = ".tmp";
+    size_t n = 0;
+    while (path[n] != '\0') ++n;
+    if (n + sizeof(kSuffix) > capacity) return false;
+    for (size_t i = 0; i < n; ++i) temp_path[i] = path[i];
+    for (size_t i = 0; i < sizeof(kSuffix); ++i) temp_path[n + i] = kSuffix[i];
+    return Create(temp_path, file);
+  }
   virtual bool Write(void* file, const void* data, size_t size) = 0;
   // Makes what was written durable (flush + fsync where there is one).
   virtual bool Sync(void* file) = 0;
@@ -38,12 +63,16 @@ class FileSystem {
 };
 
 // Files through the C library (fopen, fread, fwrite, rename; fsync on POSIX).
+// CreateTemp makes "<path>.tmp.<pid>.<counter>" with O_CREAT | O_EXCL on
+// POSIX (unique across threads and processes), "<path>.tmp.<counter>"
+// elsewhere (unique across the threads of one program).
 class StdioFileSystem : public FileSystem {
  public:
   constexpr StdioFileSystem() = default;
   bool OpenRead(const char* path, void** file) override;
   size_t Read(void* file, void* buffer, size_t size) override;
   bool Create(const char* path, void** file) override;
+  bool CreateTemp(const char* path, char* temp_path, size_t capacity, void** file) override;
   bool Write(void* file, const void* data, size_t size) override;
   bool Sync(void* file) override;
   bool Close(void* file) override;

@@ -22,7 +22,7 @@ namespace tflm {
 namespace {
 
 struct CheckpointOpData {
-  int path_scratch;         // the path and "<path>.tmp" as C strings
+  int path_scratch;         // the path as a C string, then room for its temporary name
   int num_tensors;          // N
   int first_tensor;         // input (save) or output (restore) of tensor 0
   CheckpointRequest* requests;  // restore: N
@@ -46,16 +46,22 @@ Status ExpectStrings(OpContext& ctx, int input, int64_t count, const char* what)
   return Status::kOk;
 }
 
+// Bytes of the path scratch: the path (at most the string tensor's bytes) and
+// its NUL, then the temporary name (the path, a suffix, a NUL).
+size_t PathScratchBytes(size_t capacity) {
+  return (capacity + 1) + (capacity + kMaxTempSuffixBytes + 1);
+}
+
 // Prepare shared by all four: the path input and room to make C strings.
 Status PreparePath(OpContext& ctx, CheckpointOpData* d) {
   TFLM_RETURN_IF_ERROR(ExpectStrings(ctx, 0, 1, "the checkpoint path"));
-  const size_t capacity = ctx.input(0)->bytes;
-  return ctx.RequestScratch(2 * capacity + 8, &d->path_scratch);
+  return ctx.RequestScratch(PathScratchBytes(ctx.input(0)->bytes), &d->path_scratch);
 }
 
-// The path as a C string, and "<path>.tmp" after it.
+// The path as a C string, and after it the room (`*temp_capacity` bytes)
+// where a save's writer puts the name of its temporary file.
 Status ReadPath(OpContext& ctx, const CheckpointOpData& d, const char** path,
-                const char** temp_path) {
+                char** temp_path, size_t* temp_capacity) {
   const Tensor* t = ctx.input(0);
   const StringTensorView view(*t);
   char* buffer = static_cast<char*>(ctx.scratch(d.path_scratch));
@@ -68,12 +74,9 @@ Status ReadPath(OpContext& ctx, const CheckpointOpData& d, const char** path,
     return ctx.Error(Status::kInvalidArgument, "the checkpoint path is empty");
   }
   const size_t n = view.at(0).size;
-  char* temp = buffer + n + 1;
-  for (size_t i = 0; i < n; ++i) temp[i] = buffer[i];
-  const char suffix[] = ".tmp";
-  for (size_t i = 0; i < sizeof(suffix); ++i) temp[n + i] = suffix[i];
   *path = buffer;
-  *temp_path = temp;
+  *temp_path = buffer + n + 1;
+  *temp_capacity = PathScratchBytes(t->bytes) - (n + 1);
   return Status::kOk;
 }
 
@@ -106,8 +109,8 @@ Status PrepareInputs(OpContext& ctx, CheckpointOpData* d, bool v2, int names) {
 
 // Eval shared by all four: the path as C strings and the checked names.
 Status ReadInputs(OpContext& ctx, const CheckpointOpData& d, bool v2, const char** path,
-                  const char** temp_path, StringTensorView* names) {
-  TFLM_RETURN_IF_ERROR(ReadPath(ctx, d, path, temp_path));
+                  char** temp_path, size_t* temp_capacity, StringTensorView* names) {
+  TFLM_RETURN_IF_ERROR(ReadPath(ctx, d, path, temp_path, temp_capacity));
   *names = StringTensorView(*ctx.input(1));
   if (!names->valid()) {
     return ctx.Error(Status::kInvalidArgument, "tensor_names is not a valid string tensor");
@@ -127,8 +130,6 @@ template <bool kV2>
 Status SavePrepare(OpContext& ctx) {
   CheckpointOpData* d = ctx.op_data_as<CheckpointOpData>();
   const int first = kV2 ? 3 : 2;
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(first, 1 << 15));
-  TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(0));
   d->first_tensor = first;
   d->num_tensors = ctx.num_inputs() - first;
   TFLM_RETURN_IF_ERROR(PrepareInputs(ctx, d, kV2, d->num_tensors));
@@ -146,13 +147,15 @@ template <bool kV2>
 Status SaveEval(OpContext& ctx) {
   const CheckpointOpData& d = *ctx.op_data_as<CheckpointOpData>();
   const char* path;
-  const char* temp_path;
+  char* temp_path;
+  size_t temp_capacity;
   StringTensorView names;
-  TFLM_RETURN_IF_ERROR(ReadInputs(ctx, d, kV2, &path, &temp_path, &names));
+  TFLM_RETURN_IF_ERROR(ReadInputs(ctx, d, kV2, &path, &temp_path, &temp_capacity, &names));
   // Messages from the writer go to a local reporter, then into the op's.
   ErrorReporter reporter;
   CheckpointWriter writer(FileSystemOf(ctx), reporter);
-  Status s = writer.Begin(path, temp_path, static_cast<uint32_t>(d.num_tensors));
+  Status s =
+      writer.Begin(path, temp_path, temp_capacity, static_cast<uint32_t>(d.num_tensors));
   for (int i = 0; i < d.num_tensors && s == Status::kOk; ++i) {
     const Tensor* t = ctx.input(d.first_tensor + i);
     s = writer.Add(names.at(i), t->type, t->dims, t->rank, t->data, t->bytes);
@@ -179,8 +182,6 @@ Status RestoreInit(OpContext& ctx) {
 template <bool kV2>
 Status RestorePrepare(OpContext& ctx) {
   CheckpointOpData* d = ctx.op_data_as<CheckpointOpData>();
-  TFLM_RETURN_IF_ERROR(ctx.ExpectInputs(kV2 ? 3 : 2, kV2 ? 3 : 2));
-  if (!kV2) TFLM_RETURN_IF_ERROR(ctx.ExpectOutputs(1));
   d->first_tensor = 0;
   TFLM_RETURN_IF_ERROR(PrepareInputs(ctx, d, kV2, kV2 ? d->num_tensors : 1));
   for (int k = 0; k < d->num_tensors; ++k) {
@@ -215,9 +216,10 @@ template <bool kV2>
 Status RestoreEval(OpContext& ctx) {
   const CheckpointOpData& d = *ctx.op_data_as<CheckpointOpData>();
   const char* path;
-  const char* temp_path;
+  char* temp_path;
+  size_t temp_capacity;
   StringTensorView names;
-  TFLM_RETURN_IF_ERROR(ReadInputs(ctx, d, kV2, &path, &temp_path, &names));
+  TFLM_RETURN_IF_ERROR(ReadInputs(ctx, d, kV2, &path, &temp_path, &temp_capacity, &names));
   for (int k = 0; k < d.num_tensors; ++k) {
     Tensor* out = ctx.output(k);
     d.requests[k] = {names.at(k), out->type, out->dims, out->rank, out->data, out->bytes};
@@ -233,22 +235,28 @@ Status RestoreEval(OpContext& ctx) {
 
 const OpRegistration* Register_FlexSave() {
   static const OpRegistration r = {"FlexSave", SaveInit<false>, SavePrepare<false>,
-                                   SaveEval<false>, nullptr, 0, nullptr};
+                                   SaveEval<false>, nullptr, 0, nullptr,
+                                   "filename, tensor_names, data...", "", nullptr};
   return &r;
 }
 const OpRegistration* Register_FlexSaveV2() {
   static const OpRegistration r = {"FlexSaveV2", SaveInit<true>, SavePrepare<true>,
-                                   SaveEval<true>, nullptr, 0, nullptr};
+                                   SaveEval<true>, nullptr, 0, nullptr,
+                                   "prefix, tensor_names, shape_and_slices, tensors...",
+                                   "", nullptr};
   return &r;
 }
 const OpRegistration* Register_FlexRestore() {
   static const OpRegistration r = {"FlexRestore", RestoreInit<false>, RestorePrepare<false>,
-                                   RestoreEval<false>, nullptr, 0, nullptr};
+                                   RestoreEval<false>, nullptr, 0, nullptr,
+                                   "file_pattern, tensor_name", "tensor", nullptr};
   return &r;
 }
 const OpRegistration* Register_FlexRestoreV2() {
   static const OpRegistration r = {"FlexRestoreV2", RestoreInit<true>, RestorePrepare<true>,
-                                   RestoreEval<true>, nullptr, 0, nullptr};
+                                   RestoreEval<true>, nullptr, 0, nullptr,
+                                   "prefix, tensor_names, shape_and_slices",
+                                   "tensors...", nullptr};
   return &r;
 }
 

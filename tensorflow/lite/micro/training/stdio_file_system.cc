@@ -1,15 +1,27 @@
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
+#include "tensorflow/lite/micro/core/format.h"
 #include "tensorflow/lite/micro/training/file_system.h"
 
 #if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
 #include <unistd.h>
-#define TFLM_HAVE_FSYNC 1
+#define TFLM_HAVE_POSIX_FILES 1
 #endif
 
 namespace tflm {
+namespace {
+
+// Numbers the temporary files of this program; with the process id (POSIX)
+// it makes each save's temporary name unique. Constant-initialized, so no
+// run-time guard on a device.
+std::atomic<uint32_t> g_temp_counter{0};
+
+}  // namespace
 
 void StdioFileSystem::SetError() { error_ = errno != 0 ? strerror(errno) : "I/O error"; }
 
@@ -36,6 +48,51 @@ bool StdioFileSystem::Create(const char* path, void** file) {
   return f != nullptr;
 }
 
+bool StdioFileSystem::CreateTemp(const char* path, char* temp_path, size_t capacity,
+                                 void** file) {
+  *file = nullptr;
+  const size_t n = strlen(path);
+  if (n + kMaxTempSuffixBytes + 1 > capacity) {
+    error_ = "no room for the temporary file's name";
+    return false;
+  }
+#if defined(TFLM_HAVE_POSIX_FILES)
+  // O_EXCL: a name left by a process that died mid-save (or a reused pid)
+  // is skipped, never shared. 0666 as fopen's, so the umask applies.
+  const unsigned long pid = static_cast<unsigned long>(getpid());
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const unsigned long k = g_temp_counter.fetch_add(1, std::memory_order_relaxed);
+    Format(temp_path, capacity, "%s.tmp.%lu.%lu", path, pid, k);
+    errno = 0;
+    int flags = O_WRONLY | O_CREAT | O_EXCL;
+#if defined(O_CLOEXEC)
+    flags |= O_CLOEXEC;
+#endif
+    const int fd = open(temp_path, flags, 0666);
+    if (fd < 0) {
+      if (errno == EEXIST) continue;
+      SetError();
+      return false;
+    }
+    FILE* f = fdopen(fd, "wb");
+    if (f == nullptr) {
+      SetError();
+      close(fd);
+      remove(temp_path);
+      return false;
+    }
+    *file = f;
+    return true;
+  }
+  error_ = "every temporary name tried already exists";
+  return false;
+#else
+  const unsigned long k = g_temp_counter.fetch_add(1, std::memory_order_relaxed);
+  Format(temp_path, capacity, "%s.tmp.%lu", path, k);
+  return Create(temp_path, file);
+#endif
+}
+
 bool StdioFileSystem::Write(void* file, const void* data, size_t size) {
   errno = 0;
   if (size == 0 || fwrite(data, 1, size, static_cast<FILE*>(file)) == size) return true;
@@ -50,7 +107,7 @@ bool StdioFileSystem::Sync(void* file) {
     SetError();
     return false;
   }
-#if defined(TFLM_HAVE_FSYNC)
+#if defined(TFLM_HAVE_POSIX_FILES)
   if (fsync(fileno(f)) != 0) {
     SetError();
     return false;
