@@ -123,3 +123,18 @@ def test_an_int8_zero_point_outside_int8_is_refused(zero_point):
     with pytest.raises(ValueError, match=rf"tensor '{name}' \(int8\) has zero point "
                                          rf"{zero_point}, outside \[-128, 127\]"):
         runtime.Interpreter.from_bytes(bad)
+
+
+def test_a_tensor_written_by_two_operators_is_refused():
+    """ADD and VAR_HANDLE both writing y gave y a 4-byte resource slot that
+    ADD then filled with N elements (a heap overflow)."""
+    from tflite_micro._flatbuffer_writer import Builder
+    ADD, VAR_HANDLE = 0, 142
+    m = Builder().model(
+        tensors=[dict(shape=[64], type=2, name="x"), dict(shape=[64], type=2, name="y")],
+        inputs=[0], outputs=[1],
+        operators=[dict(opcode=ADD, inputs=[0, 0], outputs=[1]),
+                   dict(opcode=VAR_HANDLE, inputs=[], outputs=[1])])
+    with pytest.raises(ValueError, match="tensor 'y' of subgraph 0 is the output of more than "
+                                         "one operator"):
+        runtime.Interpreter.from_bytes(m, reorder_ops=False)

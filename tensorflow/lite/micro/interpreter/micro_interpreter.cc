@@ -169,6 +169,23 @@ Status MicroInterpreter::InitTensors(uint32_t s) {
     mark(op.outputs);
     mark(op.intermediates);
   }
+  // One producer per tensor (flags bit 2 while counting): two operators
+  // writing one tensor would give it two storage plans (a resource handle
+  // and an array, say). Variable tensors are state that ops update in place.
+  for (uint32_t o = 0; o < g.num_nodes; ++o) {
+    const Int32Span outputs = model_.op(s, o).outputs;
+    for (uint32_t i = 0; i < outputs.size; ++i) {
+      const int32_t t = outputs[i];
+      if (t < 0) continue;
+      if ((g.tensors[t].flags & 2) != 0 && !model_.tensor(s, static_cast<uint32_t>(t)).is_variable) {
+        return reporter_.Report(Status::kMalformedModel,
+                                "model is malformed: tensor '%s' of subgraph %u is the output "
+                                "of more than one operator (the second is operator %u)",
+                                model_.tensor(s, static_cast<uint32_t>(t)).name, s, o);
+      }
+      g.tensors[t].flags |= 2;
+    }
+  }
   // Shape storage that lives as long as the interpreter: only subgraph
   // inputs (ResizeInputTensor writes them) and variables own some. Every
   // other tensor points at its model shape until a prepare changes it
