@@ -121,7 +121,13 @@ def write(path: PathLike, tensors: Mapping[str, np.ndarray]) -> None:
                   struct.pack("<BBH", _CODES[array.dtype], array.ndim, 0),
                   struct.pack("<%di" % array.ndim, *array.shape), struct.pack("<Q", len(raw)), raw]
     body = b"".join(parts)
-    blob = body + struct.pack("<I", zlib.crc32(body)) + _END
+    write_atomically(path, body + struct.pack("<I", zlib.crc32(body)) + _END)
+
+
+def write_atomically(path: PathLike, blob: bytes) -> None:
+    """Replaces the file at `path` with `blob` in one step: written to a
+    temporary file of this writer's own, synced, then renamed over `path`, so
+    readers and concurrent writers never see a torn file."""
     target = os.fsdecode(path)
     tmp, fd = _create_temp(target)
     try:

@@ -11,7 +11,7 @@ from typing import Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
-from tflite_micro import runtime
+from tflite_micro import checkpoint, runtime
 
 _STATE = "trainer_state.json"
 
@@ -237,10 +237,7 @@ class Trainer:
         state = {"checkpoint": name, "epoch": epoch, "batch": batch, "step": step,
                  "loss": history.loss, "accuracy": history.accuracy,
                  "val_accuracy": history.val_accuracy}
-        tmp = state_path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(state, f)
-        os.replace(tmp, state_path)
+        checkpoint.write_atomically(state_path, json.dumps(state).encode())
         if previous and previous != name:
             try:
                 os.remove(os.path.join(directory, previous))
