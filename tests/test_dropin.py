@@ -100,3 +100,81 @@ def test_an_op_that_updates_a_tensor_in_place_is_not_a_cycle():
     it.invoke()
     np.testing.assert_allclose(it.get_output(0), np.maximum(1 / (1 + np.exp(-x)) - 0.5, 0),
                                rtol=1e-6, atol=1e-6)
+
+
+# ---- upstream's Python API contract: its exception types and the start of
+# its messages, while ours stay catchable as before ----
+
+@pytest.fixture(scope="module")
+def conv_int8():
+    return tt.cached(_mobilenet_block_int8)
+
+
+def test_indices_out_of_bound_are_index_errors_with_upstreams_message(conv_int8):
+    it = runtime.Interpreter.from_bytes(conv_int8)
+    x = np.zeros((1, 12, 12, 3), np.int8)
+    for call in (lambda: it.set_input(x, 1), lambda: it.get_input_details(1),
+                 lambda: it.get_output(1), lambda: it.get_output_details(1)):
+        with pytest.raises(IndexError, match="^Tensor is out of bound") as e:
+            call()
+        assert isinstance(e.value, ValueError)  # what this API raised before
+
+
+def test_wrong_shapes_and_dtypes_use_upstreams_messages(conv_int8):
+    it = runtime.Interpreter.from_bytes(conv_int8)
+    x = np.zeros((1, 12, 12, 3), np.int8)
+    with pytest.raises(ValueError, match=r"^Dimension mismatch\. .* expects shape "
+                                         r"\(1, 12, 12, 3\), got \(1, 12, 12, 3, 1\)"):
+        it.set_input(x.reshape(1, 12, 12, 3, 1), 0)
+    with pytest.raises(ValueError, match="^Dimension mismatch"):
+        it.set_input(x.reshape(1, 6, 24, 3), 0)
+    with pytest.raises(ValueError, match="^Got value of type float32 but expected type int8"):
+        it.set_input(x.astype(np.float32), 0)
+
+
+def test_array_likes_are_converted_as_upstream_converts_them():
+    model = tt.cached(_logistic_relu)
+    it = runtime.Interpreter.from_bytes(model)
+    with pytest.raises(ValueError, match="^Got value of type float64"):
+        it.set_input([[0.5] * 16], 0)  # Python floats are float64
+    it.set_input(np.asarray([[0.5] * 16], np.float32), 0)
+    it.invoke()
+    ints = runtime.Interpreter.from_bytes(model)
+    with pytest.raises(ValueError, match="^Got value of type int64"):
+        ints.set_input([[1] * 16], 0)
+
+
+def _scalar_double():
+    return tt.convert_function(lambda x: x * 2.0, [((), np.float32)])
+
+
+def test_numpy_scalars_are_accepted_for_scalar_inputs():
+    it = runtime.Interpreter.from_bytes(tt.cached(_scalar_double))
+    it.set_input(np.float32(1.5), 0)
+    it.invoke()
+    assert float(it.get_output(0)) == 3.0
+
+
+def test_a_missing_model_file_is_upstreams_value_error_and_a_file_not_found_error(tmp_path):
+    missing = tmp_path / "wrong.tflite"
+    with pytest.raises(ValueError, match="^Invalid model file path") as e:
+        runtime.Interpreter.from_file(str(missing))
+    assert isinstance(e.value, FileNotFoundError)
+    assert e.value.filename == str(missing)
+    with pytest.raises(ValueError, match="^Invalid model file path") as e:
+        runtime.Interpreter.from_file(str(tmp_path))  # a directory
+    assert isinstance(e.value, OSError) and not isinstance(e.value, FileNotFoundError)
+
+
+@pytest.mark.parametrize("registerers", [[("wrong", "format")], "WrongFormat", [42]])
+def test_registerers_that_are_not_a_list_of_strings(conv_int8, registerers):
+    with pytest.raises(ValueError, match="must be a list of strings"):
+        runtime.Interpreter.from_bytes(conv_int8, registerers)
+
+
+def test_a_registerer_that_cannot_be_found_is_upstreams_runtime_error(conv_int8):
+    with pytest.raises(RuntimeError,
+                       match="^TFLM could not register custom op via SomeRandomOp") as e:
+        runtime.Interpreter.from_bytes(conv_int8, ["SomeRandomOp"])
+    assert isinstance(e.value, ValueError)  # what this API raised before
+    assert "no function named 'SomeRandomOp'" in str(e.value)

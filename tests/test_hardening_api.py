@@ -647,7 +647,8 @@ def test_registerers_in_system_libraries_are_refused(tmp_path, name, home):
     _assert_clean_exit(proc)
     symbol = name.rsplit(":", 1)[-1]
     assert proc.stdout.startswith(
-        "ValueError: custom_op_registerers: '%s' resolves to a function of " % symbol), proc.stdout
+        "ValueError: TFLM could not register custom op via %s: custom_op_registerers: '%s' "
+        "resolves to a function of " % (name, symbol)), proc.stdout
     assert re.search(home, proc.stdout), proc.stdout
     assert "name the registerer function of your op library" in proc.stdout
 

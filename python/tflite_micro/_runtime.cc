@@ -65,6 +65,15 @@ class IndexOutOfRange : public std::runtime_error {
 };
 py::handle g_index_out_of_range;  // borrowed from the module's attribute
 
+// A custom-op registerer that cannot be found or fails; raised as
+// CustomOpRegistrationError (RuntimeError, as upstream raises, and
+// ValueError).
+class RegistrationFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+py::handle g_registration_failure;
+
 // Text from the model or the core, which need not be UTF-8 (a tensor name is
 // whatever bytes the model holds).
 py::str Text(const char* data, size_t size) {
@@ -81,6 +90,8 @@ void TranslateException(std::exception_ptr p) {
     if (p) std::rethrow_exception(p);
   } catch (const IndexOutOfRange& e) {
     py::set_error(g_index_out_of_range, Text(e.what()));
+  } catch (const RegistrationFailure& e) {
+    py::set_error(g_registration_failure, Text(e.what()));
   } catch (const py::value_error& e) {
     py::set_error(PyExc_ValueError, Text(e.what()));
   } catch (const py::type_error& e) {
@@ -680,7 +691,19 @@ class PyInterpreter {
     if (status != Status::kOk) ThrowStatus(status, interpreter_->error_message());
   }
 
+  // Upstream's contract: any registerer that cannot be found or fails is a
+  // RuntimeError "TFLM could not register custom op via NAME"; ours is also
+  // a ValueError (what this binding raised before), with the reason after.
   void AddRegisterer(const std::string& spec) {
+    try {
+      AddRegistererOrThrow(spec);
+    } catch (const std::exception& e) {
+      throw RegistrationFailure("TFLM could not register custom op via " + spec + ": " +
+                                e.what());
+    }
+  }
+
+  void AddRegistererOrThrow(const std::string& spec) {
     // "Symbol" (already loaded in the process) or "path/to/lib.so:Symbol".
     std::string symbol = spec;
     void* handle = RTLD_DEFAULT;
@@ -727,7 +750,8 @@ class PyInterpreter {
 
   static void CheckIndex(size_t i, size_t n, const char* what) {
     if (i >= n) {
-      throw IndexOutOfRange(std::string(what) + " index " + std::to_string(i) +
+      throw IndexOutOfRange("Tensor is out of bound: " + std::string(what) + " index " +
+                            std::to_string(i) +
                             " is out of range (the model has " + std::to_string(n) + " " +
                             what + "s" +
                             (n > 0 ? ": 0 to " + std::to_string(n - 1) : std::string()) + ")");
@@ -756,7 +780,7 @@ class PyInterpreter {
     CheckSubgraph(subgraph);
     const int n = interpreter_->num_tensors(subgraph);
     if (index < 0 || index >= n) {
-      throw IndexOutOfRange("tensor index " + std::to_string(index) +
+      throw IndexOutOfRange("Tensor is out of bound: tensor index " + std::to_string(index) +
                             " is out of range (subgraph " + std::to_string(subgraph) + " has " +
                             std::to_string(n) + " tensors: 0 to " + std::to_string(n - 1) +
                             ")");
@@ -795,8 +819,8 @@ class PyInterpreter {
         got += std::to_string(array.shape(d)) + (d + 1 < array.ndim() ? ", " : "");
       }
       got += array.ndim() == 1 ? ",)" : ")";
-      throw py::value_error(what + " expects shape " + ShapeText(t->dims, t->rank) +
-                            ", got " + got);
+      throw py::value_error("Dimension mismatch. " + what + " expects shape " +
+                            ShapeText(t->dims, t->rank) + ", got " + got);
     }
   }
 
@@ -816,8 +840,10 @@ class PyInterpreter {
     }
     const py::dtype expected = NumpyDtype(t->type);
     if (!array.dtype().equal(expected)) {
-      throw py::value_error(what + " expects dtype " + DataTypeName(t->type) + ", got " +
-                            std::string(py::str(array.dtype())));
+      const std::string got = py::str(array.dtype());
+      throw py::value_error("Got value of type " + got + " but expected type " +
+                            std::string(py::str(expected)) + ": " + what + " expects dtype " +
+                            DataTypeName(t->type) + ", got " + got);
     }
     CheckShape(array, t, what);
     const size_t need = ShapeBytes(t, static_cast<size_t>(expected.itemsize()), what);
@@ -1089,6 +1115,13 @@ PYBIND11_MODULE(_runtime, m) {
       "IndexOutOfRangeError",
       py::make_tuple(builtins.attr("IndexError"), builtins.attr("ValueError")), namespace_);
   tflm::g_index_out_of_range = m.attr("IndexOutOfRangeError");
+  namespace_["__doc__"] =
+      "A custom-op registerer that cannot be found or fails: a RuntimeError, as upstream "
+      "raises, and a ValueError.";
+  m.attr("CustomOpRegistrationError") = builtins.attr("type")(
+      "CustomOpRegistrationError",
+      py::make_tuple(builtins.attr("RuntimeError"), builtins.attr("ValueError")), namespace_);
+  tflm::g_registration_failure = m.attr("CustomOpRegistrationError");
   py::register_local_exception_translator(&tflm::TranslateException);
 
   py::class_<PyInterpreter>(m, "Interpreter")

@@ -22,11 +22,31 @@ import numpy as np
 from tflite_micro import _runtime
 
 __all__ = ["Interpreter", "InterpreterConfig", "SignatureRunner", "IndexOutOfRangeError",
-           "find_arena_size", "supported_ops"]
+           "CustomOpRegistrationError", "InvalidModelPathError", "find_arena_size",
+           "supported_ops"]
 
+# Errors of upstream's API contract. Each is upstream's type (its message
+# starts with upstream's text) and also what this API raised before, so code
+# written for either catches them.
 # An input, output, tensor or subgraph index out of range: both an IndexError
-# (upstream raises IndexError) and a ValueError (as this API always has).
+# (upstream raises IndexError, "Tensor is out of bound") and a ValueError.
 IndexOutOfRangeError = _runtime.IndexOutOfRangeError
+# A custom-op registerer that cannot be found or fails: a RuntimeError
+# ("TFLM could not register custom op via NAME") and a ValueError.
+CustomOpRegistrationError = _runtime.CustomOpRegistrationError
+
+
+class InvalidModelPathError(ValueError, OSError):
+    """from_file could not read the model: a ValueError ("Invalid model file
+    path", as upstream raises) and the OSError that open() raised (with its
+    errno and filename)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+class _ModelFileNotFoundError(InvalidModelPathError, FileNotFoundError):
+    """A model path that does not exist (also a FileNotFoundError)."""
 
 
 def supported_ops() -> dict:
@@ -226,8 +246,16 @@ class Interpreter:
     def from_file(cls, model_path, custom_op_registerers=(), arena_size=None,
                   intrepreter_config=InterpreterConfig.kAllocationRecording,
                   interpreter_config=None, *, reorder_ops: bool = True) -> "Interpreter":
-        with open(model_path, "rb") as f:
-            data = f.read()
+        try:
+            with open(model_path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            error = (_ModelFileNotFoundError if isinstance(e, FileNotFoundError)
+                     else InvalidModelPathError)
+            err = error("Invalid model file path: %s (%s)"
+                        % (os.fsdecode(model_path), e.strerror or e))
+            err.errno, err.filename = e.errno, e.filename
+            raise err from e
         return cls(data, custom_op_registerers, arena_size, intrepreter_config,
                    interpreter_config, reorder_ops=reorder_ops)
 
@@ -250,9 +278,12 @@ class Interpreter:
         self._impl.reset()
 
     def set_input(self, input_data, index: int) -> None:
+        """Copies an array into input `index`. Array-likes (lists, numpy
+        scalars) are converted with numpy's own dtype rules, as upstream does:
+        a list of Python floats is float64, so a float32 input needs an
+        array of float32."""
         if not isinstance(input_data, np.ndarray):
-            raise ValueError("input_data must be a numpy array, got %s"
-                             % type(input_data).__name__)
+            input_data = np.asarray(input_data)
         self._impl.set_input(input_data, self._check_index(index, "input"))
 
     def get_output(self, index: int) -> np.ndarray:
@@ -356,7 +387,7 @@ class Interpreter:
         n = self._impl.num_inputs() if what == "input" else self._impl.num_outputs()
         if not 0 <= index < n:
             raise IndexOutOfRangeError(
-                "%s index %d is out of range (the model has %d %ss%s)"
+                "Tensor is out of bound: %s index %d is out of range (the model has %d %ss%s)"
                 % (what, index, n, what, ": 0 to %d" % (n - 1) if n else ""))
         return index
 
