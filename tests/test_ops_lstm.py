@@ -8,6 +8,12 @@ intermediates), and with dynamic-range quantization into the hybrid op
 (version 3: float activations, int8 weights). Variants Keras cannot express
 (CIFG, peephole, projection, layer norm, clipping) are made by editing the
 converted flatbuffer. int8 outputs must be bit-exact, float ones within 1e-5.
+
+The integer op follows TFLite for the cell-state scales TFLite's kernel
+computes (powers of two 2^-15 .. 2^-9) and upstream TFLM for the others
+(TFLite's reference takes any power of two but computes tanh(c) for those
+only, leaving it unwritten for the others). Those are checked against
+_tflm_lstm, a numpy model of upstream TFLM's integer arithmetic.
 """
 import numpy as np
 import pytest
@@ -162,6 +168,9 @@ def _lstm_variant(quant, variant):
         op.builtinOptions.cellClip = 0.5
     if "coarse_cell" in variant:  # cell state scale 2^-8: outside 2^-15..2^-9
         g.tensors[inputs[19]].quantization.scale = [2.0 ** -8]
+    if "cell_scale=" in variant:  # cell state scale 2^k
+        k = int(variant.split("cell_scale=")[1].split("+")[0])
+        g.tensors[inputs[19]].quantization.scale = [2.0 ** k]
     if "diagonal" in variant:
         op.builtinOptions.diagonalRecurrentTensors = True
     op.inputs = np.array(inputs, np.int32)
@@ -182,7 +191,12 @@ def test_lstm_variants_match_reference(quant, variant):
 
 
 @pytest.mark.parametrize("quant,variant,message", [
-    ("int8", "coarse_cell", r"cell_state scale 2\^-8 is not supported"),
+    ("int8", "cell_scale=-31", r"cell_state scale 2\^-31 is not supported "
+                               r"\(2\^-30 \.\. 2\^2\)"),
+    ("int8", "cell_scale=3", r"cell_state scale 2\^3 is not supported"),
+    ("int8", "cifg+cell_scale=-16", r"outside what TFLite's integer LSTM computes .*"
+                                    r"upstream TFLM's supports no CIFG"),
+    ("int8", "projection+coarse_cell", r"cell_state scale 2\^-8 is outside"),
     ("float", "diagonal", r"diagonal recurrent weights .* not supported"),
 ])
 def test_unsupported_variants_are_clear_errors(quant, variant, message):
@@ -227,3 +241,250 @@ def _hybrid_lstm(asymmetric=True, time_major=False):
 def test_hybrid_lstm_matches_reference(asymmetric, time_major):
     model = tt.cached(_hybrid_lstm, asymmetric, time_major)
     _check(model, "float", low=-2.0, high=2.0)
+
+
+# ------------------------------------------------ cell scales only TFLM computes
+
+def _stacked_lstm(second_weights=1.0):
+    """LSTM(return_sequences) -> LSTM -> Dense, batch 1, 10 steps of 8
+    features, as a Keras user writes it. Calibrated on inputs in [-1, 1] the
+    first layer's cell state gets scale 2^-15 and the second's 2^-16; with
+    the second layer's weights halved, 2^-17 (asserted by the tests)."""
+    import tf_keras as keras
+    keras.utils.set_random_seed(0)
+    inp = keras.Input(shape=(10, 8), batch_size=1)
+    first = keras.layers.LSTM(16, return_sequences=True, bias_initializer="random_normal")
+    second = keras.layers.LSTM(16, bias_initializer="random_normal")
+    out = keras.layers.Dense(4)(second(first(inp)))
+    model = keras.Model(inp, out)
+    second.set_weights([w * second_weights for w in second.get_weights()])
+    return tt.convert_keras(model, "int8")
+
+
+def _schema_model(model):
+    from tensorflow.lite.python import schema_py_generated as S
+    return S.ModelT.InitFromObj(S.Model.GetRootAsModel(model, 0))
+
+
+def _lstm_ops(m):
+    """The UNIDIRECTIONAL_SEQUENCE_LSTM operators of subgraph 0 (schema
+    objects), in order."""
+    return [o for o in m.subgraphs[0].operators
+            if max(m.operatorCodes[o.opcodeIndex].builtinCode,
+                   m.operatorCodes[o.opcodeIndex].deprecatedBuiltinCode) == 44]
+
+
+def _cell_scale_log2(m, op):
+    scale = m.subgraphs[0].tensors[op.inputs[19]].quantization.scale[0]
+    k = int(np.round(np.log2(scale)))
+    assert scale == 2.0 ** k, scale
+    return k
+
+
+def _with_cell_scale(model, scale, cell_clip=None):
+    """`model` with every LSTM's cell state scale set to `scale` (and a cell
+    clip): a scale the calibration did not choose, so the cell state may
+    saturate, which the arithmetic must get right too."""
+    import flatbuffers
+    m = _schema_model(model)
+    for op in _lstm_ops(m):
+        m.subgraphs[0].tensors[op.inputs[19]].quantization.scale = [scale]
+        if cell_clip is not None:
+            op.builtinOptions.cellClip = cell_clip
+    b = flatbuffers.Builder(0)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    return bytes(b.Output())
+
+
+_INT16_TABLES = {}
+
+
+def _int16_activation_table(op, input_scale):
+    """out[x + 32768] for every int16 x of TFLite's reference int16 TANH or
+    LOGISTIC (output scale 2^-15) at `input_scale`: the table-interpolating
+    functions upstream TFLM's integer LSTM calls (reference_integer_ops::Tanh
+    and ::Logistic). TFLM activates the Q3.12 gates with them at 2^-12, and
+    rescales the cell state 2^k to that input, c * (3 << (12 + k)), or below
+    2^-12 (c * 3 + 2^(-13 - k)) >> -(12 + k): exactly what the TANH op does
+    at input scale 2^k."""
+    key = (op, input_scale)
+    if key in _INT16_TABLES:
+        return _INT16_TABLES[key]
+    import flatbuffers
+    from tensorflow.lite.python import schema_py_generated as S
+    m = S.ModelT()
+    m.version = 3
+    code = S.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = getattr(S.BuiltinOperator, op)
+    m.operatorCodes = [code]
+    m.buffers = [S.BufferT()]
+    g = S.SubGraphT()
+    for name, scale in ((b"x", input_scale), (b"y", 2.0 ** -15)):
+        t = S.TensorT()
+        t.shape, t.type, t.buffer, t.name = np.array([65536], np.int32), S.TensorType.INT16, 0, name
+        t.quantization = S.QuantizationParametersT()
+        t.quantization.scale, t.quantization.zeroPoint = [scale], [0]
+        g.tensors = (g.tensors or []) + [t]
+    o = S.OperatorT()
+    o.opcodeIndex, o.inputs, o.outputs = 0, np.array([0], np.int32), np.array([1], np.int32)
+    g.operators, g.inputs, g.outputs = [o], np.array([0], np.int32), np.array([1], np.int32)
+    m.subgraphs = [g]
+    b = flatbuffers.Builder(0)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    x = np.arange(-32768, 32768, dtype=np.int16)
+    table = tt.run_reference(bytes(b.Output()), [x])[0].astype(np.int64)
+    _INT16_TABLES[key] = table
+    return table
+
+
+def _quantize_multiplier(real):
+    """TFLite's QuantizeMultiplier: real = multiplier * 2^(shift - 31)."""
+    import math
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    fixed = int(math.floor(q * 2.0 ** 31 + 0.5))  # std::round, q > 0
+    if fixed == 2 ** 31:
+        fixed, shift = fixed // 2, shift + 1
+    if shift < -31:
+        return 0, 0
+    return fixed, shift
+
+
+def _multiply_by_quantized_multiplier(x, multiplier, shift):
+    """MultiplyByQuantizedMultiplier (two roundings, gemmlowp's), elementwise
+    on int64 arrays holding int32 values."""
+    x = np.asarray(x, np.int64) * (1 << max(shift, 0))
+    ab = x * multiplier
+    nudged = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    high = np.where(nudged >= 0, nudged >> 31, -((-nudged) >> 31))  # C's truncation
+    right = max(-shift, 0)
+    mask = (1 << right) - 1
+    threshold = (mask >> 1) + (high < 0)
+    return (high >> right) + ((high & mask) > threshold)
+
+
+def _tflm_lstm(model, op_index, x):
+    """Upstream TFLM's integer UNIDIRECTIONAL_SEQUENCE_LSTM (kernels/
+    lstm_eval.h LstmStep, lstm_eval_common.cc) on int8 input `x`, from fresh
+    state (h at its zero point, c = 0). Per step and row:
+      gate = act(sat16(sat16(FC(x) + bias) + sat16(FC(h))))   FCs rescaled
+          by float32(s_x * s_w) / 2^-12, act = int16 LOGISTIC (TANH for the
+          cell gate) of Q3.12
+      c = sat16(sat16(f * c * 2^-15) + sat16(i * g * 2^-30 / s_c)), clipped
+      h = sat8(o * tanh(c) * 2^-30 / s_h + zp_h),   tanh = int16 TANH at s_c
+    each product rescaled with MultiplyByQuantizedMultiplier by a multiplier
+    from double scales; tanh reads s_c rounded to a power of two. Returns the
+    op's output."""
+    m = _schema_model(model)
+    g = m.subgraphs[0]
+    op = _lstm_ops(m)[op_index]
+    t = [g.tensors[i] if i >= 0 else None for i in op.inputs]
+
+    def data(k, dtype):
+        buf = m.buffers[t[k].buffer].data
+        return np.frombuffer(bytes(buf), dtype).reshape(t[k].shape).astype(np.int64)
+
+    def scale(k):
+        return np.float32(t[k].quantization.scale[0])
+
+    def sat(v, dtype):
+        info = np.iinfo(dtype)
+        return np.clip(v, info.min, info.max)
+
+    x_scale, x_zp = scale(0), t[0].quantization.zeroPoint[0]
+    h_scale, h_zp = scale(18), t[18].quantization.zeroPoint[0]
+    c_scale = scale(19)
+    k = int(np.round(np.log2(c_scale)))
+    opts = op.builtinOptions
+    sigmoid = _int16_activation_table("LOGISTIC", 2.0 ** -12)
+    tanh_gate = _int16_activation_table("TANH", 2.0 ** -12)
+    tanh_cell = _int16_activation_table("TANH", 2.0 ** k)
+    gates = []
+    for gate in range(4):  # input, forget, cell, output
+        w_x, w_h, bias = data(1 + gate, np.int8), data(5 + gate, np.int8), data(12 + gate, np.int32)
+        fc_x = _quantize_multiplier(float(x_scale * scale(1 + gate)) / 2.0 ** -12)
+        fc_h = _quantize_multiplier(float(h_scale * scale(5 + gate)) / 2.0 ** -12)
+        gates.append((w_x, bias, fc_x, w_h, fc_h, tanh_gate if gate == 2 else sigmoid))
+    q15 = 2.0 ** -15
+    forget_cell = _quantize_multiplier(q15 * float(c_scale) / float(c_scale))
+    input_cell = _quantize_multiplier(q15 * q15 / float(c_scale))
+    hidden = _quantize_multiplier(q15 * q15 / float(h_scale))
+    clip = int(np.clip(float(opts.cellClip) / float(c_scale), -32768, 32767))
+
+    rows = np.swapaxes(x, 0, 1) if opts.timeMajor else x  # [batch, time, in]
+    out = np.zeros(rows.shape[:2] + (t[18].shape[-1],), np.int64)
+    for b, sequence in enumerate(rows.astype(np.int64)):
+        h = np.full(out.shape[2], h_zp, np.int64)
+        c = np.zeros(out.shape[2], np.int64)
+        for step, xt in enumerate(sequence):
+            act = []
+            for w_x, bias, fc_x, w_h, fc_h, table in gates:
+                mbqm = _multiply_by_quantized_multiplier
+                gx = sat(mbqm(w_x @ (xt - x_zp) + bias, *fc_x), np.int16)
+                gh = sat(mbqm(w_h @ (h - h_zp), *fc_h), np.int16)
+                act.append(table[sat(gx + gh, np.int16) + 32768])
+            i, f, cg, o = act
+            kept = sat(_multiply_by_quantized_multiplier(f * c, *forget_cell), np.int16)
+            added = sat(_multiply_by_quantized_multiplier(i * cg, *input_cell), np.int16)
+            c = sat(kept + added, np.int16)
+            if opts.cellClip > 0:
+                c = np.clip(c, -clip, clip)
+            h = sat(_multiply_by_quantized_multiplier(o * tanh_cell[c + 32768], *hidden) + h_zp,
+                    np.int8)
+            out[b, step] = h
+    out = np.swapaxes(out, 0, 1) if opts.timeMajor else out
+    return out.astype(np.int8)
+
+
+@pytest.mark.parametrize("second_weights,scales", [(1.0, [-15, -16]), (0.5, [-15, -17])])
+def test_stacked_keras_lstm_with_fine_cell_scales(second_weights, scales):
+    """A Keras two-layer LSTM whose second layer calibrates to a cell scale
+    below 2^-15: the first layer bit-exact with TFLite's reference, the
+    second with upstream TFLM's arithmetic (on the first layer's output)."""
+    from tflite_micro import runtime
+    T = tt.tf()
+    model = tt.cached(_stacked_lstm, second_weights)
+    m = _schema_model(model)
+    ops = _lstm_ops(m)
+    assert [_cell_scale_log2(m, op) for op in ops] == scales
+    x = tt.model_inputs(model, seed=1)
+    ours = runtime.Interpreter.from_bytes(
+        model, interpreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
+    ours.set_input(x[0], 0)
+    ours.invoke()
+    ref = T.lite.Interpreter(
+        model_content=model, experimental_preserve_all_tensors=True,
+        experimental_op_resolver_type=T.lite.experimental.OpResolverType.BUILTIN_REF)
+    ref.allocate_tensors()
+    ref.set_tensor(ref.get_input_details()[0]["index"], x[0])
+    ref.invoke()
+    first, second = ops
+    np.testing.assert_array_equal(ours.GetTensor(first.outputs[0]),
+                                  ref.get_tensor(first.outputs[0]))
+    second_input = ours.GetTensor(second.inputs[0])
+    np.testing.assert_array_equal(second_input, ref.get_tensor(second.inputs[0]))
+    got = ours.GetTensor(second.outputs[0])
+    np.testing.assert_array_equal(got, _tflm_lstm(model, 1, second_input).reshape(got.shape))
+
+
+# 3e-5 is not a power of two (TFLite's kernel requires one: TF 2.21's outputs
+# zeros; TFLM reads it as 2^-15 in tanh, and as it is in the multiplications).
+@pytest.mark.parametrize("scale,clip", [(2.0 ** -8, None), (2.0 ** -8, 1.0), (2.0 ** -16, 0.25),
+                                        (2.0 ** -20, None), (2.0 ** -30, None), (4.0, None),
+                                        (3e-5, None)])
+@pytest.mark.parametrize("batch,time_major", [(1, False), (3, False), (2, True)])
+def test_cell_scales_outside_tflites_follow_upstream_tflm(scale, clip, batch, time_major):
+    model = _with_cell_scale(
+        tt.cached(_keras_lstm, "int8", batch=batch, time_major=time_major), scale, clip)
+    from tflite_micro import runtime
+    it = runtime.Interpreter.from_bytes(model)
+    for seed in range(2):  # the state carries over into the second invoke
+        x = tt.model_inputs(model, seed=seed, low=-2.0, high=2.0)[0]
+        it.set_input(x, 0)
+        it.invoke()
+    want = _tflm_lstm(model, 0, np.concatenate(
+        [tt.model_inputs(model, seed=s, low=-2.0, high=2.0)[0] for s in range(2)],
+        axis=0 if time_major else 1))
+    want = want[x.shape[0]:] if time_major else want[:, x.shape[1]:]
+    np.testing.assert_array_equal(it.get_output(0), want)

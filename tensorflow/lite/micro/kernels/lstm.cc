@@ -4,7 +4,9 @@
 //  - float32;
 //  - full integer (version 1): int8 input, output, weights and output state;
 //    int16 cell state; int32 biases; the five quantization intermediates of
-//    TFLite's integer LSTM; bit-exact with TFLite's reference kernel;
+//    TFLite's integer LSTM; bit-exact with TFLite's reference kernel for the
+//    cell-state scales it computes (powers of two 2^-15 .. 2^-9), and with
+//    upstream TFLM's kernel for the others (2^-30 .. 2^2, plain LSTM only);
 //  - hybrid (versions 2-3, dynamic-range quantization): float activations and
 //    state, int8 weight matrices, inputs quantized per row symmetrically or
 //    (asymmetric_quantize_inputs) asymmetrically.
@@ -17,6 +19,7 @@
 // owned by the interpreter: they carry the state from one Invoke to the next
 // and are reset by Reset() (to zero; the int8 state to its zero point).
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "tensorflow/lite/micro/interpreter/op_context.h"
@@ -194,7 +197,7 @@ int32_t* EffectiveBias(OpContext& ctx, const Tensor* weights, const Tensor* bias
 
 // QuantizeMultiplier for an effective scale, refusing scales that are not
 // finite, negative, or so large that the rescaling's left shift overflows.
-Status Multiplier(OpContext& ctx, float scale, const char* what,
+Status Multiplier(OpContext& ctx, double scale, const char* what,
                   int32_t* multiplier, int* shift) {
   if (!(scale >= 0.0f) || !std::isfinite(scale)) {
     return ctx.Error(Status::kInvalidArgument, "%s scale %g is invalid", what, scale);
@@ -203,6 +206,82 @@ Status Multiplier(OpContext& ctx, float scale, const char* what,
   if (*shift > 30) {
     return ctx.Error(Status::kUnsupported, "%s scale %g is too large", what, scale);
   }
+  return Status::kOk;
+}
+
+// log2 of the cell scale as upstream TFLM rounds it (CreateLstmCellStateInfo:
+// CheckedLog2 in single precision, whose power-of-two verdict it ignores).
+int TflmCellScaleLog2(float scale) {
+  const float log2 = std::log(scale) * (1.0f / std::log(2.0f));
+  return static_cast<int>(std::round(log2));
+}
+
+// What upstream TFLM's integer LSTM computes, for the cell scales that only
+// it does: the plain LSTM (LstmTensors::ValidateTensorStatus refuses the
+// variants' tensors), and scales whose arithmetic stays within int32 (i * g
+// rescaled with a left shift of at most 1; the tanh input multiplier
+// 3 << (12 + k) times an int16), 2^-30 .. 2^2.
+Status CheckTflmLstm(OpContext& ctx, const OpData& data, float cell_scale) {
+  if (!(cell_scale > 0.0f) || !std::isfinite(cell_scale)) {
+    return ctx.Error(Status::kInvalidArgument, "cell_state scale %g is invalid",
+                     cell_scale);
+  }
+  const int k = TflmCellScaleLog2(cell_scale);
+  char scale[48];
+  if (static_cast<double>(cell_scale) == std::ldexp(1.0, k)) {
+    snprintf(scale, sizeof(scale), "2^%d", k);
+  } else {
+    snprintf(scale, sizeof(scale), "%g (read as 2^%d)", cell_scale, k);
+  }
+  if (data.use_cifg || data.use_peephole || data.use_projection || data.use_layer_norm) {
+    return ctx.Error(Status::kUnsupported,
+                     "cell_state scale %s is outside what TFLite's integer LSTM "
+                     "computes (powers of two 2^-15 .. 2^-9), and upstream TFLM's "
+                     "supports no CIFG, peephole, projection or layer norm",
+                     scale);
+  }
+  if (k < -30 || k > 2) {
+    return ctx.Error(Status::kUnsupported,
+                     "cell_state scale %s is not supported (2^-30 .. 2^2)", scale);
+  }
+  return Status::kOk;
+}
+
+// The inter-gate multiplications, tanh input and clip of upstream TFLM's
+// arithmetic (lstm_eval_common.cc: PrepareGateParametersInteger,
+// CreateInterGateMulParams, CreateLstmCellStateInfo; lstm_eval.cc:
+// lstm_internal::Tanh). The gate FCs are set up as for TFLite: TFLM's
+// multipliers (GetQuantizedConvolutionMultipler without a bias: the float
+// product of the scales over 2^-12) are the same.
+Status PrepareTflmTail(OpContext& ctx, OpData* data, float cell_clip) {
+  LstmTflmQuant& t = data->q.tflm;
+  t = LstmTflmQuant{};
+  const double cell_scale = ctx.input_quant(kCellState).scale(0);
+  const QuantParams state_q = ctx.input_quant(kOutputState);
+  constexpr double kQ15 = 1.0 / 32768;  // gate outputs
+  TFLM_RETURN_IF_ERROR(Multiplier(ctx, kQ15 * cell_scale / cell_scale, "forget x cell",
+                                  &t.forget_cell_multiplier, &t.forget_cell_shift));
+  TFLM_RETURN_IF_ERROR(Multiplier(ctx, kQ15 * kQ15 / cell_scale, "input x cell gate",
+                                  &t.input_cell_multiplier, &t.input_cell_shift));
+  TFLM_RETURN_IF_ERROR(Multiplier(ctx, kQ15 * kQ15 / static_cast<double>(state_q.scale(0)),
+                                  "effective hidden", &t.hidden_multiplier,
+                                  &t.hidden_shift));
+  t.hidden_zero_point = state_q.zero_point(0);
+  // The int16 TANH reads its input at scale 2^-12 (Q3.12), times 3: the cell
+  // state 2^k is shifted left by 12 + k, or, below 2^-12, multiplied by 3
+  // and shifted right by -(12 + k) with rounding (half up).
+  const int left_shift = 12 + TflmCellScaleLog2(static_cast<float>(cell_scale));
+  if (left_shift < 0) {
+    t.tanh_multiplier = 3;
+    t.tanh_shift = -left_shift;
+    t.tanh_round = 1 << (-left_shift - 1);
+  } else {
+    t.tanh_multiplier = 3 << left_shift;
+  }
+  t.clip = cell_clip > 0.0f;
+  const double clip = static_cast<double>(cell_clip) / cell_scale;
+  t.quantized_cell_clip =
+      static_cast<int16_t>(clip > 32767.0 ? 32767.0 : (clip < -32768.0 ? -32768.0 : clip));
   return Status::kOk;
 }
 
@@ -224,15 +303,9 @@ Status PrepareInteger(OpContext& ctx, OpData* data, float cell_clip,
                        kInputNames[k]);
     }
   }
-  if (ctx.num_intermediates() != 5) {
-    return ctx.Error(Status::kInvalidArgument,
-                     "the integer LSTM needs 5 intermediate tensors (has %d)",
-                     ctx.num_intermediates());
-  }
   const QuantParams input_q = ctx.input_quant(kInput);
   const QuantParams state_q = ctx.input_quant(kOutputState);
   const QuantParams cell_q = ctx.input_quant(kCellState);
-  const QuantParams hidden_q = ctx.intermediate_quant(kHiddenIntermediate);
   const QuantParams output_q = ctx.output_quant(0);
   if (!input_q.is_quantized() || !state_q.is_quantized() || !cell_q.is_quantized() ||
       !output_q.is_quantized()) {
@@ -240,28 +313,40 @@ Status PrepareInteger(OpContext& ctx, OpData* data, float cell_clip,
                      "input, output, output_state and cell_state of the integer "
                      "LSTM must be quantized");
   }
-  if (!hidden_q.is_quantized()) {
-    return ctx.Error(Status::kInvalidArgument,
-                     "intermediate 4 (effective hidden scale) is not quantized");
-  }
   const float input_scale = input_q.scale(0);
   const float state_scale = state_q.scale(0);
-  const float hidden_scale = hidden_q.scale(0);
+  // TFLite's kernel (unidirectional_sequence_lstm.cc,
+  // PopulateQuantizedLstmParams8x8_16) requires a power-of-two cell scale 2^k
+  // (its k <= -9 check is commented out there; lstm.cc's LSTM op keeps it),
+  // but its tanh of the cell state (lstm_eval.cc,
+  // CalculateLstmOutputInteger8x8_16) is ApplyTanh(15 + k): gemmlowp's tanh
+  // of the raw value read with 15 + k integer bits, for 0..6 only; any other
+  // count leaves the output unwritten (TF 2.21's results then ignore the
+  // cell state). So it computes 2^-15 .. 2^-9. Upstream TFLM
+  // (lstm_eval_common.cc) checks nothing and computes any scale (a Keras
+  // two-layer LSTM calibrates to 2^-16): for the others the op follows
+  // upstream TFLM's arithmetic (LstmTflmQuant).
   int cell_log2 = 0;
-  if (!ExactLog2(cell_q.scale(0), &cell_log2)) {
-    return ctx.Error(Status::kUnsupported,
-                     "cell_state scale %g is not a power of two", cell_q.scale(0));
+  q.follow_tflm = !ExactLog2(cell_q.scale(0), &cell_log2) || cell_log2 < -15 ||
+                  cell_log2 > -9;
+  if (q.follow_tflm) TFLM_RETURN_IF_ERROR(CheckTflmLstm(ctx, *data, cell_q.scale(0)));
+  float hidden_scale = 0.0f;
+  if (!q.follow_tflm) {
+    if (ctx.num_intermediates() != 5) {
+      return ctx.Error(Status::kInvalidArgument,
+                       "the integer LSTM needs 5 intermediate tensors (has %d)",
+                       ctx.num_intermediates());
+    }
+    const QuantParams hidden_q = ctx.intermediate_quant(kHiddenIntermediate);
+    if (!hidden_q.is_quantized()) {
+      return ctx.Error(Status::kInvalidArgument,
+                       "intermediate 4 (effective hidden scale) is not quantized");
+    }
+    hidden_scale = hidden_q.scale(0);
+    q.hidden_zero_point = hidden_q.zero_point(0);
+    q.cell_scale_log2 = cell_log2;
   }
-  // tanh(cell) reads the cell state with 15 + log2(scale) integer bits; the
-  // reference has fixed-point tanh for 0..6 integer bits only.
-  if (cell_log2 < -15 || cell_log2 > -9) {
-    return ctx.Error(Status::kUnsupported,
-                     "cell_state scale 2^%d is not supported (2^-15 .. 2^-9)",
-                     cell_log2);
-  }
-  q.cell_scale_log2 = cell_log2;
-  LstmPrepareIntegerActivations(cell_log2);
-  q.hidden_zero_point = hidden_q.zero_point(0);
+  LstmPrepareIntegerActivations(cell_log2, q.follow_tflm);
   q.output_state_zero_point = state_q.zero_point(0);
 
   for (int g = 0; g < kLstmNumGates; ++g) {
@@ -317,6 +402,7 @@ Status PrepareInteger(OpContext& ctx, OpData* data, float cell_clip,
     }
   }
 
+  if (q.follow_tflm) return PrepareTflmTail(ctx, data, cell_clip);
   const float hidden_effective = static_cast<float>(
       std::pow(2.0, -15) / hidden_scale * std::pow(2.0, -15));
   TFLM_RETURN_IF_ERROR(Multiplier(ctx, hidden_effective, "effective hidden",

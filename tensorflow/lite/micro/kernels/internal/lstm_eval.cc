@@ -9,6 +9,7 @@
 #endif
 
 #include "tensorflow/lite/micro/kernels/internal/activation_float.h"
+#include "tensorflow/lite/micro/kernels/internal/activation_lut.h"
 #include "tensorflow/lite/micro/kernels/internal/conv_gemm.h"
 #include "tensorflow/lite/micro/kernels/internal/lstm_fixed_point.h"
 #include "tensorflow/lite/micro/kernels/internal/quantization.h"
@@ -557,6 +558,107 @@ void GateInteger(const LstmSizes& s, const LstmIntegerWeights& w, int g,
   GateActivation(tanh_activation, gate, n_batch * n_cell);
 }
 
+// ---------------------------------------------------------------- integer,
+// upstream TFLM's arithmetic (see LstmTflmQuant)
+
+#if TFLM_LSTM_ACTIVATION_TABLES
+// TFLM's gate activations for every int16 input (hosts only, built once per
+// process like lstm_fixed_point's tables, from the same functions).
+template <bool kTanh>
+const lstm_fixed_point::ActivationTable& TflmGateTable() {
+  struct Filled : lstm_fixed_point::ActivationTable {
+    Filled() {
+      for (int i = 0; i < 65536; ++i) {
+        const int16_t x = static_cast<int16_t>(i - 32768);
+        values[i] = kTanh ? TanhInt16(x, 3, 0, 0) : LogisticInt16(x, 3, 0, 0);
+      }
+    }
+  };
+  static const Filled table;
+  return table;
+}
+#endif
+
+// gate = activation(sat16(sat16(FC(input)) + sat16(FC(output_state)))); the
+// input FC's effective bias carries the gate bias. `recurrent`: scratch.
+void GateTflm(const LstmSizes& s, const LstmIntegerWeights& w, int g, int n_batch,
+              const int8_t* input, const int8_t* output_state, bool tanh_activation,
+              int16_t* gate, int16_t* recurrent) {
+  const int n_cell = s.n_cell;
+  const int count = n_batch * n_cell;
+  const LstmGateQuant& q = w.gate[g];
+  for (int i = 0; i < count; ++i) gate[i] = 0;
+  for (int i = 0; i < count; ++i) recurrent[i] = 0;
+  MatVecAccumulateInt8<int16_t>(w.input_to_gate[g], q.input_effective_bias, n_cell,
+                                s.n_input, input, n_batch, q.input_multiplier,
+                                q.input_shift, 0, gate);
+  MatVecAccumulateInt8<int16_t>(w.recurrent_to_gate[g], q.recurrent_effective_bias,
+                                n_cell, s.n_output, output_state, n_batch,
+                                q.recurrent_multiplier, q.recurrent_shift, 0, recurrent);
+  // int16 LOGISTIC / TANH of Q3.12 values: input multiplier 3, no shift.
+#if TFLM_LSTM_ACTIVATION_TABLES
+  const int16_t* table =
+      (tanh_activation ? TflmGateTable<true>() : TflmGateTable<false>()).values + 32768;
+  for (int i = 0; i < count; ++i) gate[i] = table[Saturate<int16_t>(gate[i] + recurrent[i])];
+#else
+  if (tanh_activation) {
+    for (int i = 0; i < count; ++i) {
+      gate[i] = TanhInt16(Saturate<int16_t>(gate[i] + recurrent[i]), 3, 0, 0);
+    }
+  } else {
+    for (int i = 0; i < count; ++i) {
+      gate[i] = LogisticInt16(Saturate<int16_t>(gate[i] + recurrent[i]), 3, 0, 0);
+    }
+  }
+#endif
+}
+
+void LstmStepIntegerTflm(const LstmSizes& s, const LstmIntegerWeights& w,
+                         int n_batch, const int8_t* input, int8_t* output_state,
+                         int16_t* cell_state, int8_t* output, int16_t* scratch16) {
+  const LstmTflmQuant& t = w.tflm;
+  const int count = n_batch * s.n_cell;
+  int16_t* forget_gate = scratch16;
+  int16_t* input_gate = scratch16 + count;
+  int16_t* cell_gate = scratch16 + 2 * count;
+  int16_t* recurrent = scratch16 + 3 * count;
+  GateTflm(s, w, kLstmForgetGate, n_batch, input, output_state, false, forget_gate,
+           recurrent);
+  GateTflm(s, w, kLstmInputGate, n_batch, input, output_state, false, input_gate,
+           recurrent);
+  GateTflm(s, w, kLstmCellGate, n_batch, input, output_state, true, cell_gate,
+           recurrent);
+  for (int i = 0; i < count; ++i) {
+    const int16_t kept = Saturate<int16_t>(MultiplyByQuantizedMultiplier(
+        static_cast<int32_t>(forget_gate[i]) * cell_state[i], t.forget_cell_multiplier,
+        t.forget_cell_shift));
+    const int16_t added = Saturate<int16_t>(MultiplyByQuantizedMultiplier(
+        static_cast<int32_t>(input_gate[i]) * cell_gate[i], t.input_cell_multiplier,
+        t.input_cell_shift));
+    cell_state[i] = lstm_fixed_point::SaturatingAdd(kept, added);
+  }
+  if (t.clip) {
+    const int16_t hi = t.quantized_cell_clip;
+    const int16_t lo = static_cast<int16_t>(-hi);
+    for (int i = 0; i < count; ++i) {
+      cell_state[i] = cell_state[i] > hi ? hi : (cell_state[i] < lo ? lo : cell_state[i]);
+    }
+  }
+  int16_t* output_gate = input_gate;  // dead after the cell update
+  GateTflm(s, w, kLstmOutputGate, n_batch, input, output_state, false, output_gate,
+           recurrent);
+  // Without projection n_output == n_cell: h is written in place.
+  for (int i = 0; i < count; ++i) {
+    const int16_t tanh_cell =
+        TanhInt16(cell_state[i], t.tanh_multiplier, t.tanh_shift, t.tanh_round);
+    const int32_t product = static_cast<int32_t>(tanh_cell) * output_gate[i];
+    output_state[i] = Saturate<int8_t>(
+        MultiplyByQuantizedMultiplier(product, t.hidden_multiplier, t.hidden_shift) +
+        t.hidden_zero_point);
+  }
+  memcpy(output, output_state, count);
+}
+
 }  // namespace
 
 void LstmStepFloat(const LstmSizes& s, const LstmFloatWeights& w, int n_batch,
@@ -677,6 +779,10 @@ void LstmStepInteger(const LstmSizes& s, const LstmIntegerWeights& w,
                      int n_batch, const int8_t* input, int8_t* output_state,
                      int16_t* cell_state, int8_t* output, int16_t* scratch16,
                      int8_t* scratch8) {
+  if (w.follow_tflm) {
+    LstmStepIntegerTflm(s, w, n_batch, input, output_state, cell_state, output, scratch16);
+    return;
+  }
   const int count = n_batch * s.n_cell;
   int16_t* input_gate = scratch16;
   int16_t* forget_gate = scratch16 + count;
@@ -750,13 +856,19 @@ void LstmStepInteger(const LstmSizes& s, const LstmIntegerWeights& w,
   memcpy(output, output_state, n_out);
 }
 
-void LstmPrepareIntegerActivations(int cell_scale_log2) {
+void LstmPrepareIntegerActivations(int cell_scale_log2, bool follow_tflm) {
 #if TFLM_LSTM_ACTIVATION_TABLES
+  if (follow_tflm) {
+    TflmGateTable<false>();
+    TflmGateTable<true>();
+    return;
+  }
   lstm_fixed_point::GateLogisticTable();
   lstm_fixed_point::TanhTable(3);
   lstm_fixed_point::TanhTable(15 + cell_scale_log2);
 #else
   (void)cell_scale_log2;
+  (void)follow_tflm;
 #endif
 }
 

@@ -124,6 +124,40 @@ struct LstmGateQuant {
   const int32_t* recurrent_effective_bias;
 };
 
+// Upstream TFLM's integer LSTM arithmetic, used for the cell-state scales
+// TFLite's kernel does not compute (see lstm.cc's PrepareInteger). TFLM's
+// kernel (kernels/lstm_eval.{h,cc}, UNIDIRECTIONAL_SEQUENCE_LSTM only; no
+// CIFG, peephole, projection or layer norm) differs from TFLite's throughout,
+// not only in the tanh of the cell state:
+//  - each gate is sat16(sat16(FC(input) + bias) + sat16(FC(output_state)))
+//    (TFLite adds the recurrent FC to the saturated input FC unsaturated),
+//    activated with the table-interpolating int16 LOGISTIC / TANH of
+//    TFLite's reference integer_ops (Q3.12 in: input multiplier 3, no
+//    shift), not gemmlowp's;
+//  - the cell update is two int16 MULs, each MultiplyByQuantizedMultiplier
+//    (double rounding) by a multiplier from double scales: f * c by 2^-15,
+//    i * g by 2^-30 / cell_scale; their saturating sum, clipped when the
+//    float cell_clip is > 0;
+//  - tanh(c) is the int16 TANH with the cell state rescaled to its 2^-12
+//    input scale: (c * tanh_multiplier + tanh_round) >> tanh_shift, see
+//    lstm.cc;
+//  - h = sat8(o * tanh(c) * (2^-30 / output_state_scale) + output_state_zp),
+//    from the output state's quantization (TFLite uses intermediate 4's).
+struct LstmTflmQuant {
+  int32_t forget_cell_multiplier;  // f * c -> c
+  int forget_cell_shift;
+  int32_t input_cell_multiplier;  // i * g -> c
+  int input_cell_shift;
+  int32_t hidden_multiplier;  // o * tanh(c) -> h
+  int hidden_shift;
+  int32_t hidden_zero_point;  // the output state's
+  int32_t tanh_multiplier;    // cell state -> tanh input (TanhInt16)
+  int tanh_shift;
+  int32_t tanh_round;
+  int16_t quantized_cell_clip;
+  bool clip;  // cell_clip > 0
+};
+
 struct LstmIntegerWeights {
   const int8_t* input_to_gate[kLstmNumGates];
   const int8_t* recurrent_to_gate[kLstmNumGates];
@@ -142,9 +176,14 @@ struct LstmIntegerWeights {
   int cell_scale_log2;        // cell state scale is 2^cell_scale_log2
   int16_t quantized_cell_clip;  // 0: no clipping
   int8_t quantized_proj_clip;   // 0: no clipping
+  // Steps with upstream TFLM's arithmetic (`tflm`) instead of TFLite's; then
+  // only the gate weights, effective biases and FC multipliers above are used.
+  bool follow_tflm;
+  LstmTflmQuant tflm;
 };
 
-// Advances `n_batch` independent rows by one step (shapes as LstmStepFloat).
+// Advances `n_batch` independent rows by one step (shapes as LstmStepFloat),
+// with TFLite's arithmetic or (w.follow_tflm) upstream TFLM's.
 //   scratch16: 4 * n_batch * n_cell int16
 //   scratch8:  n_batch * n_cell int8 (used with projection only)
 void LstmStepInteger(const LstmSizes& sizes, const LstmIntegerWeights& w,
@@ -153,9 +192,10 @@ void LstmStepInteger(const LstmSizes& sizes, const LstmIntegerWeights& w,
                      int8_t* scratch8);
 
 // Builds, once per process, whatever LstmStepInteger needs for its
-// activations with this cell scale (host tables; nothing on a
-// microcontroller). Called at prepare so that the first step is not slow.
-void LstmPrepareIntegerActivations(int cell_scale_log2);
+// activations with this cell scale, or with TFLM's arithmetic (host tables;
+// nothing on a microcontroller). Called at prepare so that the first step is
+// not slow.
+void LstmPrepareIntegerActivations(int cell_scale_log2, bool follow_tflm);
 
 // The inverse square root used by the integer layer norm, as a multiplier
 // and a left shift (gemmlowp-style Newton-Raphson, like TFLite's
