@@ -177,9 +177,46 @@ std::string ShapeText(const int32_t* dims, int rank) {
   return s + (rank == 1 ? ",)" : ")");
 }
 
+// Names a tensor in error messages: "input 0 ('x')" or "tensor 5 ('y') of
+// subgraph 1". The text is built only when a message is (setting inputs and
+// invoking are the hot path of small models).
+class Label {
+ public:
+  // `kind` "input"/"output" with its position, or nullptr for any tensor.
+  Label(const MicroInterpreter* interpreter, const char* kind, size_t position, int subgraph,
+        int index)
+      : interpreter_(interpreter), kind_(kind), position_(position), subgraph_(subgraph),
+        index_(index) {}
+
+  std::string str() const {
+    // The model's name ("" for an index it does not have, so a message
+    // never reads outside the model).
+    const char* name = nullptr;
+    if (subgraph_ >= 0 && subgraph_ < interpreter_->num_subgraphs() && index_ >= 0 &&
+        index_ < interpreter_->num_tensors(subgraph_)) {
+      name = interpreter_->model().tensor(subgraph_, index_).name;
+    }
+    const std::string quoted = " ('" + std::string(name == nullptr ? "" : name) + "')";
+    if (kind_ != nullptr) return kind_ + (" " + std::to_string(position_)) + quoted;
+    return "tensor " + std::to_string(index_) + quoted + " of subgraph " +
+           std::to_string(subgraph_);
+  }
+
+ private:
+  const MicroInterpreter* interpreter_;
+  const char* kind_;
+  size_t position_;
+  int subgraph_;
+  int index_;
+};
+std::string operator+(const Label& a, const char* b) { return a.str() + b; }
+std::string operator+(const Label& a, const std::string& b) { return a.str() + b; }
+std::string operator+(const char* a, const Label& b) { return a + b.str(); }
+std::string operator+(const std::string& a, const Label& b) { return a + b.str(); }
+
 // Bytes that a tensor's shape needs at `item_size` bytes per element;
 // refuses negative (unresolved) dimensions and sizes that overflow.
-size_t ShapeBytes(const Tensor* t, size_t item_size, const std::string& what) {
+size_t ShapeBytes(const Tensor* t, size_t item_size, const Label& what) {
   uint64_t n = item_size;
   const uint64_t limit = std::numeric_limits<uint32_t>::max();
   for (int d = 0; d < t->rank; ++d) {
@@ -290,14 +327,13 @@ class PyInterpreter {
   void SetInput(py::array array, size_t i) {
     Lock lock(this);
     const int index = InputIndex(i);
-    const std::string what = "input " + std::to_string(i) + " ('" + TensorName(0, index) + "')";
-    WriteTensor(0, index, array, what);
+    WriteTensor(0, index, array, Label(interpreter_.get(), "input", i, 0, index));
   }
 
   py::array GetOutput(size_t i) {
     Lock lock(this);
     const int index = OutputIndex(i);
-    const std::string what = "output " + std::to_string(i) + " ('" + TensorName(0, index) + "')";
+    const Label what(interpreter_.get(), "output", i, 0, index);
     const Tensor* t = GetTensorChecked(0, index);
     if (t->kind == TensorKind::kPlanned) {
       switch (output_state_) {
@@ -610,8 +646,8 @@ class PyInterpreter {
   void CheckInputsSet() const {
     const Int32Span inputs = interpreter_->subgraph_inputs(0);
     for (size_t i = 0; i < input_state_.size() && i < inputs.size; ++i) {
-      const std::string what =
-          "input " + std::to_string(i) + " ('" + TensorName(0, inputs[i]) + "')";
+      if (input_state_[i] == InputState::kSet) continue;
+      const std::string what = Label(interpreter_.get(), "input", i, 0, inputs[i]).str();
       const std::string set = "call set_input(array, " + std::to_string(i) + ")";
       switch (input_state_[i]) {
         case InputState::kSet:
@@ -663,7 +699,7 @@ class PyInterpreter {
   // lifetimes do not overlap share memory (an input read by the first
   // operator and an output written by the last, typically), so a write can
   // overwrite the result of the last invoke.
-  void NoteWrite(const Tensor* t, size_t bytes, const std::string& what) {
+  void NoteWrite(const Tensor* t, size_t bytes, const Label& what) {
     if (t->kind != TensorKind::kPlanned || t->data == nullptr || bytes == 0) return;
     const uintptr_t begin = reinterpret_cast<uintptr_t>(t->data);
     const Int32Span outputs = interpreter_->subgraph_outputs(0);
@@ -795,22 +831,11 @@ class PyInterpreter {
     return t;
   }
 
-  // The model's name of a tensor ("" for an index the model does not have,
-  // so an error message never reads outside the model).
-  std::string TensorName(int subgraph, int index) const {
-    if (subgraph < 0 || subgraph >= interpreter_->num_subgraphs() || index < 0 ||
-        index >= interpreter_->num_tensors(subgraph)) {
-      return "";
-    }
-    const char* name = interpreter_->model().tensor(subgraph, index).name;
-    return name == nullptr ? "" : name;
-  }
-  std::string TensorWhat(int subgraph, int index) const {
-    return "tensor " + std::to_string(index) + " ('" + TensorName(subgraph, index) +
-           "') of subgraph " + std::to_string(subgraph);
+  Label TensorWhat(int subgraph, int index) const {
+    return Label(interpreter_.get(), nullptr, 0, subgraph, index);
   }
 
-  static void CheckShape(const py::array& array, const Tensor* t, const std::string& what) {
+  static void CheckShape(const py::array& array, const Tensor* t, const Label& what) {
     bool same = array.ndim() == t->rank;
     for (int d = 0; same && d < t->rank; ++d) same = array.shape(d) == t->dims[d];
     if (!same) {
@@ -827,7 +852,7 @@ class PyInterpreter {
   // Copies `array` into a tensor: checks that the tensor is writable, the
   // dtype (by equality: a dtype that went through pickle is a different
   // object) and the shape, and copies exactly the bytes of the shape.
-  void WriteTensor(int subgraph, int index, const py::array& array, const std::string& what) {
+  void WriteTensor(int subgraph, int index, const py::array& array, const Label& what) {
     const Tensor* t = GetTensorChecked(subgraph, index);
     if (t->kind != TensorKind::kPlanned && t->kind != TensorKind::kPersistent &&
         !(subgraph == 0 && t->kind == TensorKind::kUnused && IsInput(index))) {
@@ -871,7 +896,7 @@ class PyInterpreter {
   // A tensor's storage must hold its whole shape. (When two operators write
   // one tensor, or a variable's storage is reused at another shape, the two
   // can disagree.)
-  static void CheckStorage(const Tensor* t, size_t need, const std::string& what) {
+  static void CheckStorage(const Tensor* t, size_t need, const Label& what) {
     if (t->data == nullptr || t->bytes < need) {
       throw std::runtime_error(what + " has " + std::to_string(t->data == nullptr ? 0 : t->bytes) +
                                " bytes of storage but its shape " +
@@ -884,7 +909,7 @@ class PyInterpreter {
   // A string tensor from a numpy array of str or bytes (any shape the
   // tensor has): encoded in TFLite's layout; the tensor's capacity grows
   // (a re-plan) when the strings need more room.
-  void SetStringTensor(int subgraph, int index, const py::array& array, const std::string& what) {
+  void SetStringTensor(int subgraph, int index, const py::array& array, const Label& what) {
     py::array objects = array.attr("astype")("O");
     std::vector<std::string> strings;
     for (py::handle item : objects.attr("ravel")()) {
@@ -944,7 +969,7 @@ class PyInterpreter {
 
   // A new array holding a copy of the tensor: exactly the bytes its shape
   // needs, refused if its storage is smaller.
-  py::array CopyOut(const Tensor* t, const std::string& what) const {
+  py::array CopyOut(const Tensor* t, const Label& what) const {
     if (t->kind == TensorKind::kUnused || (t->data == nullptr && t->bytes != 0)) {
       throw py::value_error(what + " has no data (it is not used by the graph)");
     }

@@ -383,6 +383,8 @@ class Interpreter:
 
     # ---- helpers ----
     def _check_index(self, index, what: str) -> int:
+        if type(index) is int and index >= 0:
+            return index  # the extension checks the upper bound, with the same message
         index = _index(index, "%s index" % what)
         n = self._impl.num_inputs() if what == "input" else self._impl.num_outputs()
         if not 0 <= index < n:
