@@ -27,13 +27,7 @@ def _operator_input_slots(model: bytes):
     tensor index) for every operator input of the model."""
     fb = model_zoo._schema()
     m = fb.Model.GetRootAs(model, 0)
-    code_names = {v: k for k, v in vars(fb.BuiltinOperator).items() if not k.startswith("_")}
-    names = []
-    for i in range(m.OperatorCodesLength()):
-        oc = m.OperatorCodes(i)
-        code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
-        names.append(oc.CustomCode().decode() if code == fb.BuiltinOperator.CUSTOM
-                     else code_names[code])
+    ops = model_zoo.op_list(model)  # custom ops as "CUSTOM:<name>"
     slots = []
     for s in range(m.SubgraphsLength()):
         sg = m.Subgraphs(s)
@@ -48,7 +42,7 @@ def _operator_input_slots(model: bytes):
             for k in range(op.InputsLength()):
                 pos = start + 4 * k
                 assert int.from_bytes(model[pos:pos + 4], "little", signed=True) == op.Inputs(k)
-                slots.append((s, o, names[op.OpcodeIndex()], k, pos, op.Inputs(k)))
+                slots.append((s, o, ops[s][o].replace("CUSTOM:", ""), k, pos, op.Inputs(k)))
     return slots
 
 
