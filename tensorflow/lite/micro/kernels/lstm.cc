@@ -254,8 +254,12 @@ Status CheckTflmLstm(OpContext& ctx, const OpData& data, float cell_scale) {
 // multipliers (GetQuantizedConvolutionMultipler without a bias: the float
 // product of the scales over 2^-12) are the same.
 Status PrepareTflmTail(OpContext& ctx, OpData* data, float cell_clip) {
-  LstmTflmQuant& t = data->q.tflm;
+  // Only these LSTMs pay for the parameters (prepare's persistent memory).
+  LstmTflmQuant* tflm = ctx.AllocatePersistentArray<LstmTflmQuant>(1);
+  if (tflm == nullptr) return Status::kArenaTooSmall;
+  LstmTflmQuant& t = *tflm;
   t = LstmTflmQuant{};
+  data->q.tflm = tflm;
   const double cell_scale = ctx.input_quant(kCellState).scale(0);
   const QuantParams state_q = ctx.input_quant(kOutputState);
   constexpr double kQ15 = 1.0 / 32768;  // gate outputs
@@ -329,6 +333,7 @@ Status PrepareInteger(OpContext& ctx, OpData* data, float cell_clip,
   int cell_log2 = 0;
   q.follow_tflm = !ExactLog2(cell_q.scale(0), &cell_log2) || cell_log2 < -15 ||
                   cell_log2 > -9;
+  q.tflm = nullptr;  // set by PrepareTflmTail
   if (q.follow_tflm) TFLM_RETURN_IF_ERROR(CheckTflmLstm(ctx, *data, cell_q.scale(0)));
   float hidden_scale = 0.0f;
   if (!q.follow_tflm) {

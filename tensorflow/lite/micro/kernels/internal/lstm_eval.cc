@@ -616,7 +616,7 @@ void GateTflm(const LstmSizes& s, const LstmIntegerWeights& w, int g, int n_batc
 void LstmStepIntegerTflm(const LstmSizes& s, const LstmIntegerWeights& w,
                          int n_batch, const int8_t* input, int8_t* output_state,
                          int16_t* cell_state, int8_t* output, int16_t* scratch16) {
-  const LstmTflmQuant& t = w.tflm;
+  const LstmTflmQuant& t = *w.tflm;
   const int count = n_batch * s.n_cell;
   int16_t* forget_gate = scratch16;
   int16_t* input_gate = scratch16 + count;

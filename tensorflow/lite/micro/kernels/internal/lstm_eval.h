@@ -179,7 +179,7 @@ struct LstmIntegerWeights {
   // Steps with upstream TFLM's arithmetic (`tflm`) instead of TFLite's; then
   // only the gate weights, effective biases and FC multipliers above are used.
   bool follow_tflm;
-  LstmTflmQuant tflm;
+  const LstmTflmQuant* tflm;  // when follow_tflm (prepare's persistent memory)
 };
 
 // Advances `n_batch` independent rows by one step (shapes as LstmStepFloat),
