@@ -129,13 +129,13 @@ def _check(model, exact, steps=7, low=-1.0, high=1.0):
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("bias", [True, False])
 def test_float_matches_reference(rank, batch, bias):
-    model = _svdf_model("float", rank=rank, batch=batch, bias=bias, seed=rank * 10 + batch)
+    model = tt.cached(_svdf_model, "float", rank=rank, batch=batch, bias=bias, seed=rank * 10 + batch)
     _check(model, exact=False)
 
 
 @pytest.mark.parametrize("activation", [RELU, RELU_N1_TO_1, RELU6, TANH, SIGN_BIT])
 def test_float_activations(activation):
-    model = _svdf_model("float", rank=2, batch=2, activation=activation, seed=3)
+    model = tt.cached(_svdf_model, "float", rank=2, batch=2, activation=activation, seed=3)
     _check(model, exact=False, low=-3.0, high=3.0)
 
 
@@ -143,7 +143,7 @@ def test_float_activations(activation):
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("bias", [True, False])
 def test_int8_matches_reference_bit_exact(rank, batch, bias):
-    model = _svdf_model("int8", rank=rank, batch=batch, bias=bias, activation=RELU,
+    model = tt.cached(_svdf_model, "int8", rank=rank, batch=batch, bias=bias, activation=RELU,
                         seed=100 + rank * 10 + batch)
     want, _ = _check(model, exact=True, steps=9)
     # The test means something: outputs vary and are not all saturated.
@@ -154,15 +154,15 @@ def test_int8_matches_reference_bit_exact(rank, batch, bias):
 
 def test_int8_larger_memory_and_saturation():
     # Inputs spanning the whole int8 range drive the int16 state to saturate.
-    model = _svdf_model("int8", rank=3, batch=2, n_input=32, n_unit=5, memory=10,
+    model = tt.cached(_svdf_model, "int8", rank=3, batch=2, n_input=32, n_unit=5, memory=10,
                         activation=RELU, seed=7)
     _check(model, exact=True, steps=14, low=-4.0, high=4.0)
 
 
 def test_memory_size_one():
-    model = _svdf_model("float", rank=1, batch=2, memory=1, seed=9)
+    model = tt.cached(_svdf_model, "float", rank=1, batch=2, memory=1, seed=9)
     _check(model, exact=False, steps=3)
-    model = _svdf_model("int8", rank=2, batch=1, memory=1, activation=RELU, seed=9)
+    model = tt.cached(_svdf_model, "int8", rank=2, batch=1, memory=1, activation=RELU, seed=9)
     _check(model, exact=True, steps=3)
 
 
@@ -170,10 +170,10 @@ def test_int8_ignores_the_fused_activation_like_upstream():
     # TFLite's reference requires RELU for the integer SVDF and applies none
     # (EvalIntegerSVDF clamps to int8 only); upstream TFLM accepts any and
     # applies none. Outputs below the zero point show that none is applied.
-    model = _svdf_model("int8", rank=1, batch=1, activation=RELU, seed=11)
+    model = tt.cached(_svdf_model, "int8", rank=1, batch=1, activation=RELU, seed=11)
     want, got = _check(model, exact=True)
     assert min(int(w.min()) for w in want) < OUT_ZP
-    relu6 = _svdf_model("int8", rank=1, batch=1, activation=RELU6, seed=11)
+    relu6 = tt.cached(_svdf_model, "int8", rank=1, batch=1, activation=RELU6, seed=11)
     xs = _inputs(relu6, 4)
     assert [tt.run_ours(relu6, [x])[0].tolist() for x in xs] == \
         [tt.run_ours(model, [x])[0].tolist() for x in xs]
@@ -262,7 +262,7 @@ def test_state_tensor_matches_reference(dtype):
     # The activation state itself (shifted left, newest column last) after a
     # few invokes, read through GetTensor with every tensor preserved.
     from tflite_micro import runtime
-    model = _svdf_model(dtype, rank=2, batch=2, memory=4, activation=RELU, seed=5)
+    model = tt.cached(_svdf_model, dtype, rank=2, batch=2, memory=4, activation=RELU, seed=5)
     ref = tt.reference_interpreter(model)
     ours = runtime.Interpreter.from_bytes(
         model, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors)
