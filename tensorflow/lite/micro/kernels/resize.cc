@@ -295,6 +295,18 @@ Status PrepareBilinear(OpContext& ctx) {
                        DataTypeName(type));
   }
   if (integer) {
+    // Positions are int32 with 10 fraction bits (as in the reference, which
+    // overflows beyond this): 1024 * size must fit.
+    constexpr int32_t kMaxIntegerSize = (1 << 20) - 1;
+    if (d->in_height > kMaxIntegerSize || d->in_width > kMaxIntegerSize ||
+        d->out_height > kMaxIntegerSize || d->out_width > kMaxIntegerSize) {
+      return ctx.Error(Status::kUnsupported,
+                       "cannot resize %dx%d to %dx%d in %s: the integer kernel's fixed-point "
+                       "positions hold sizes up to %d",
+                       static_cast<int>(d->in_height), static_cast<int>(d->in_width),
+                       static_cast<int>(d->out_height), static_cast<int>(d->out_width),
+                       DataTypeName(type), static_cast<int>(kMaxIntegerSize));
+    }
     const int32_t sy = IntegerScale(d->in_height, d->out_height, d->align_corners);
     const int32_t sx = IntegerScale(d->in_width, d->out_width, d->align_corners);
     for (int32_t y = 0; y < d->out_height; ++y) {
