@@ -138,3 +138,54 @@ def test_a_tensor_written_by_two_operators_is_refused():
     with pytest.raises(ValueError, match="tensor 'y' of subgraph 0 is the output of more than "
                                          "one operator"):
         runtime.Interpreter.from_bytes(m, reorder_ops=False)
+
+
+def _select_model():
+    import tflm_testing as tt
+    tf = tt.tf()
+    return tt.convert_function(lambda c, a, b: tf.where(c, a, b),
+                               [((3, 1), np.bool_), ((1, 4), np.float32), ((3, 4), np.float32)])
+
+
+def test_bools_are_zero_or_one_whatever_bytes_numpy_holds():
+    import tflm_testing as tt
+    it = runtime.Interpreter.from_bytes(tt.cached(_select_model))
+    cond = np.frombuffer(bytes([16, 0, 255]), dtype=np.bool_).reshape(3, 1)  # True, False, True
+    a = np.ones((1, 4), np.float32)
+    b = np.zeros((3, 4), np.float32)
+    for k, v in enumerate([cond, a, b]):
+        it.set_input(v, k)
+    it.invoke()
+    np.testing.assert_array_equal(it.get_output(0), np.where(cond, a, b))
+
+
+def test_a_bool_constant_that_is_not_zero_or_one_is_refused():
+    from tensorflow.lite.tools import flatbuffer_utils as fu
+    import tflm_testing as tt
+    tf = tt.tf()
+    model = tt.convert_function(
+        lambda a, b: tf.where(tf.constant([[True], [False], [True]]), a, b),
+        [((1, 4), np.float32), ((3, 4), np.float32)])
+    m = fu.read_model_from_bytearray(bytearray(model))
+    for t in m.subgraphs[0].tensors:
+        if t.type == 6 and m.buffers[t.buffer].data is not None:  # BOOL constant
+            m.buffers[t.buffer].data[0] = 16
+            name = t.name.decode()
+    bad = bytes(fu.convert_object_to_bytearray(m))
+    with pytest.raises(ValueError, match=f"constant tensor '{name}' \\(bool\\) holds byte 16"):
+        runtime.Interpreter.from_bytes(bad)
+
+
+def test_a_tensor_that_nothing_writes_is_refused():
+    """SELECT_V2 reading a bool that is neither an input nor any op's output
+    read uninitialized arena bytes (found by CI's fuzzer run)."""
+    from tflite_micro._flatbuffer_writer import Builder
+    SELECT_V2 = 123
+    m = Builder().model(
+        tensors=[dict(shape=[3, 1], type=6, name="cond"), dict(shape=[1, 4], type=0, name="a"),
+                 dict(shape=[3, 4], type=0, name="b"), dict(shape=[3, 4], type=0, name="out")],
+        inputs=[1, 2], outputs=[3],
+        operators=[dict(opcode=SELECT_V2, inputs=[0, 1, 2], outputs=[3])])
+    with pytest.raises(ValueError, match="operator 0 of subgraph 0 reads tensor 'cond', which "
+                                         "has no value"):
+        runtime.Interpreter.from_bytes(m)

@@ -881,6 +881,12 @@ class PyInterpreter {
       }
       NoteWrite(t, need, what);
       memcpy(t->data, contiguous.data(), need);
+      if (t->type == DataType::kBool) {
+        // numpy may hold any nonzero byte for True (a view of other bytes);
+        // kernels load C++ bools, which must be 0 or 1.
+        uint8_t* bytes = static_cast<uint8_t*>(t->data);
+        for (size_t k = 0; k < need; ++k) bytes[k] = bytes[k] != 0 ? 1 : 0;
+      }
     }
     MarkInputSet(subgraph, index);
   }

@@ -186,6 +186,33 @@ Status MicroInterpreter::InitTensors(uint32_t s) {
       g.tensors[t].flags |= 2;
     }
   }
+  // And every tensor an operator reads has a value: a constant, a variable,
+  // a subgraph input or an operator's output. Otherwise it would be read
+  // uninitialized (arena bytes that are not even a valid bool).
+  const Int32Span graph_inputs = model_.subgraph_inputs(s);
+  for (uint32_t i = 0; i < graph_inputs.size; ++i) {
+    if (graph_inputs[i] >= 0) g.tensors[graph_inputs[i]].flags |= 2;
+  }
+  for (uint32_t o = 0; o < g.num_nodes; ++o) {
+    const Int32Span inputs = model_.op(s, o).inputs;
+    for (uint32_t i = 0; i < inputs.size; ++i) {
+      const int32_t t = inputs[i];
+      if (t < 0 || (g.tensors[t].flags & 2) != 0) continue;
+      const TensorInfo info = model_.tensor(s, static_cast<uint32_t>(t));
+      size_t data_size = 0;
+      // (A tensor without elements has nothing to read.)
+      if (info.is_variable || model_.buffer_data(info.buffer, &data_size) != nullptr ||
+          (info.shape.size > 0 &&
+           ShapeNumElements(info.shape.data, static_cast<int>(info.shape.size)) == 0)) {
+        continue;
+      }
+      return reporter_.Report(Status::kMalformedModel,
+                              "model is malformed: operator %u of subgraph %u reads tensor "
+                              "'%s', which has no value (not a constant, variable, subgraph "
+                              "input or operator output)",
+                              o, s, info.name);
+    }
+  }
   // Shape storage that lives as long as the interpreter: only subgraph
   // inputs (ResizeInputTensor writes them) and variables own some. Every
   // other tensor points at its model shape until a prepare changes it

@@ -371,6 +371,17 @@ Status Model::VerifyTensor(uint32_t s, uint32_t t, const fb::Table& tensor,
                         name, data_size, static_cast<long long>(expected));
       }
     }
+    // Kernels load bools as C++ bool: any byte but 0 and 1 is undefined.
+    if (static_cast<DataType>(type) == DataType::kBool) {
+      for (size_t i = 0; i < data_size; ++i) {
+        if (data[i] > 1) {
+          return r.Report(Status::kMalformedModel,
+                          "model is malformed: constant tensor '%s' (bool) holds byte %u at "
+                          "element %zu (bools are 0 or 1)",
+                          name, static_cast<unsigned>(data[i]), i);
+        }
+      }
+    }
   }
   fb::Table q = tensor.SubTable(kQuantization, &ok);
   if (ok && q.present()) {
