@@ -54,15 +54,22 @@ void PreprocessSoftmaxScaling(double beta, double input_scale,
       beta * input_scale * (1 << (31 - input_integer_bits)),
       max_real_multiplier);
   QuantizeMultiplierGreaterThanOne(real, quantized_multiplier, left_shift);
+  // A real multiplier below 1 (only from a hostile, tiny input scale) would
+  // be a negative left shift: fold it into the multiplier instead.
+  if (*left_shift < 0) {
+    *quantized_multiplier = RoundingDivideByPOT(*quantized_multiplier, -*left_shift);
+    *left_shift = 0;
+  }
 }
 
 int CalculateInputRadius(int input_integer_bits, int input_left_shift,
                          int total_signed_bits) {
+  // ldexp, not shifts: hostile scales give negative or huge left shifts.
   const double max_input_rescaled =
-      1.0 * ((1 << input_integer_bits) - 1) *
-      (1ll << (total_signed_bits - input_integer_bits)) /
-      (1ll << input_left_shift);
-  return static_cast<int>(std::floor(max_input_rescaled));
+      std::ldexp(1.0 * ((1 << input_integer_bits) - 1),
+                 total_signed_bits - input_integer_bits - input_left_shift);
+  const double radius = std::floor(max_input_rescaled);
+  return radius < 2147483647.0 ? static_cast<int>(radius) : 2147483647;
 }
 
 void ActivationRangeQuantized(FusedActivation activation, float scale,
