@@ -84,6 +84,17 @@ Status PrepareCommon(OpContext& ctx, bool to_depth) {
   const int32_t width = input->dims[2];
   const int32_t channels = input->dims[3];
   int32_t out_dims[4];
+  // The block's area and the grown dimensions must fit int32 (hostile
+  // block sizes would overflow them).
+  const int64_t area = static_cast<int64_t>(bs) * bs;
+  const int64_t grown = to_depth ? area * channels
+                                 : static_cast<int64_t>(bs) * (height > width ? height : width);
+  if (area > INT32_MAX || grown > INT32_MAX) {
+    return ctx.Error(Status::kInvalidArgument,
+                     "block_size %d is too large for an input of shape [%d, %d, %d, %d]",
+                     static_cast<int>(bs), static_cast<int>(batches), static_cast<int>(height),
+                     static_cast<int>(width), static_cast<int>(channels));
+  }
   if (to_depth) {
     if (height % bs != 0 || width % bs != 0) {
       return ctx.Error(Status::kInvalidArgument,
