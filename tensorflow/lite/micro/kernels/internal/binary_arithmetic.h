@@ -117,12 +117,21 @@ struct PowFn {
     return static_cast<int32_t>(result);
   }
 };
-// floor(a / b) computed in double for every type, as TFLite's reference.
+// floor(a / b) computed in double for every type, as TFLite's reference;
+// an integer result outside the type (INT32_MIN / -1) converts as x86 does.
 struct FloorDivFn {
   template <typename T>
   T operator()(T a, T b) const {
-    return static_cast<T>(
-        std::floor(static_cast<double>(a) / static_cast<double>(b)));
+    const double q = std::floor(static_cast<double>(a) / static_cast<double>(b));
+    if constexpr (!std::is_integral<T>::value) {
+      return static_cast<T>(q);
+    } else if constexpr (sizeof(T) == 8) {
+      return static_cast<T>(q >= -9223372036854775808.0 && q < 9223372036854775808.0
+                                ? static_cast<int64_t>(q)
+                                : INT64_MIN);
+    } else {
+      return static_cast<T>(TruncateToInt32(q));
+    }
   }
 };
 // Remainder with the sign of the divisor (Python's %).
