@@ -204,39 +204,29 @@ def test_hybrid_is_rejected_with_a_clear_error():
             tt.run_ours(model, [np.zeros((1, n_input), np.float32)])
 
 
+def _float_svdf_with_rank(rank):
+    return Builder().model(
+        tensors=[
+            dict(name="input", shape=[1, 10], type=FLOAT32),
+            dict(name="weights_feature", shape=[4, 10], type=FLOAT32,
+                 data=np.zeros((4, 10), np.float32).tobytes()),
+            dict(name="weights_time", shape=[4, 5], type=FLOAT32,
+                 data=np.zeros((4, 5), np.float32).tobytes()),
+            dict(name="activation_state", shape=[1, 20], type=FLOAT32, is_variable=True),
+            dict(name="output", shape=[1, 4], type=FLOAT32),
+        ],
+        inputs=[0], outputs=[4],
+        operators=[dict(opcode=SVDF_CODE, inputs=[0, 1, 2, -1, 3], outputs=[4],
+                        options=(SVDF_OPTIONS, {0: ("i", rank)}))])
+
+
 def test_bad_rank_and_shapes_are_rejected():
     # rank 0 (the schema default when absent) fails the declared option range.
-    bad = Builder().model(
-        tensors=[
-            dict(name="input", shape=[1, 10], type=FLOAT32),
-            dict(name="weights_feature", shape=[4, 10], type=FLOAT32,
-                 data=np.zeros((4, 10), np.float32).tobytes()),
-            dict(name="weights_time", shape=[4, 5], type=FLOAT32,
-                 data=np.zeros((4, 5), np.float32).tobytes()),
-            dict(name="activation_state", shape=[1, 20], type=FLOAT32, is_variable=True),
-            dict(name="output", shape=[1, 4], type=FLOAT32),
-        ],
-        inputs=[0], outputs=[4],
-        operators=[dict(opcode=SVDF_CODE, inputs=[0, 1, 2, -1, 3], outputs=[4],
-                        options=(SVDF_OPTIONS, {0: ("i", 0)}))])
     with pytest.raises((ValueError, RuntimeError), match="rank"):
-        tt.run_ours(bad, [np.zeros((1, 10), np.float32)])
+        tt.run_ours(_float_svdf_with_rank(0), [np.zeros((1, 10), np.float32)])
     # num_filters (4) not a multiple of rank 3.
-    bad3 = Builder().model(
-        tensors=[
-            dict(name="input", shape=[1, 10], type=FLOAT32),
-            dict(name="weights_feature", shape=[4, 10], type=FLOAT32,
-                 data=np.zeros((4, 10), np.float32).tobytes()),
-            dict(name="weights_time", shape=[4, 5], type=FLOAT32,
-                 data=np.zeros((4, 5), np.float32).tobytes()),
-            dict(name="activation_state", shape=[1, 20], type=FLOAT32, is_variable=True),
-            dict(name="output", shape=[1, 4], type=FLOAT32),
-        ],
-        inputs=[0], outputs=[4],
-        operators=[dict(opcode=SVDF_CODE, inputs=[0, 1, 2, -1, 3], outputs=[4],
-                        options=(SVDF_OPTIONS, {0: ("i", 3)}))])
     with pytest.raises((ValueError, RuntimeError), match="multiple of rank"):
-        tt.run_ours(bad3, [np.zeros((1, 10), np.float32)])
+        tt.run_ours(_float_svdf_with_rank(3), [np.zeros((1, 10), np.float32)])
 
 
 def test_state_must_be_a_variable_tensor():

@@ -1136,23 +1136,26 @@ PYBIND11_MODULE(_runtime, m) {
   using tflm::PyInterpreter;
   m.doc() = "C++ core of tflite_micro (use tflite_micro.runtime instead).";
 
+  // Exception types that are upstream's type and also what this API raised
+  // before (both bases), owned by the module.
   py::module_ builtins = py::module_::import("builtins");
-  py::dict namespace_;
-  namespace_["__module__"] = "tflite_micro.runtime";
-  namespace_["__doc__"] =
+  auto error_type = [&](const char* name, const char* base1, const char* base2,
+                        const char* doc) -> py::handle {
+    py::dict namespace_;
+    namespace_["__module__"] = "tflite_micro.runtime";
+    namespace_["__doc__"] = doc;
+    m.attr(name) = builtins.attr("type")(
+        name, py::make_tuple(builtins.attr(base1), builtins.attr(base2)), namespace_);
+    return m.attr(name);
+  };
+  tflm::g_index_out_of_range = error_type(
+      "IndexOutOfRangeError", "IndexError", "ValueError",
       "An index (input, output, tensor, subgraph) out of range: an IndexError, as "
-      "upstream raises, and a ValueError.";
-  m.attr("IndexOutOfRangeError") = builtins.attr("type")(
-      "IndexOutOfRangeError",
-      py::make_tuple(builtins.attr("IndexError"), builtins.attr("ValueError")), namespace_);
-  tflm::g_index_out_of_range = m.attr("IndexOutOfRangeError");
-  namespace_["__doc__"] =
+      "upstream raises, and a ValueError.");
+  tflm::g_registration_failure = error_type(
+      "CustomOpRegistrationError", "RuntimeError", "ValueError",
       "A custom-op registerer that cannot be found or fails: a RuntimeError, as upstream "
-      "raises, and a ValueError.";
-  m.attr("CustomOpRegistrationError") = builtins.attr("type")(
-      "CustomOpRegistrationError",
-      py::make_tuple(builtins.attr("RuntimeError"), builtins.attr("ValueError")), namespace_);
-  tflm::g_registration_failure = m.attr("CustomOpRegistrationError");
+      "raises, and a ValueError.");
   py::register_local_exception_translator(&tflm::TranslateException);
 
   py::class_<PyInterpreter>(m, "Interpreter")
